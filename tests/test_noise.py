@@ -1,0 +1,87 @@
+"""The spike-and-slab kernel: the mixture is right, in float32 and float64, and the tests have power."""
+
+import numpy as np
+import pytest
+from stats import ALPHA, binomial_ok, ks_pvalue
+
+from bayesflow_nnpe import NNPE, NoiseStream, spike_and_slab
+
+N = 200_000
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("spike", "slab"), [(0.01, 0.25), (1.0, 1.0), (2.5, 0.1)])
+def test_kernel_matches_exact_mixture_cdf(dtype, spike, slab):
+    out = np.empty(N, dtype=dtype)
+    spike_and_slab(np.random.PCG64(11), out, dtype(spike), dtype(slab))
+    assert out.dtype == dtype
+    assert ks_pvalue(out, spike, slab) > ALPHA
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernel_has_power_against_plausible_bugs(dtype):
+    out = np.empty(N, dtype=dtype)
+    spike_and_slab(np.random.PCG64(12), out, dtype(0.01), dtype(0.25))
+    assert ks_pvalue(out, 0.01, 0.25) > ALPHA
+    assert ks_pvalue(out, 0.01, 0.25, p_slab=0.48) < ALPHA  # wrong mixture weight
+    assert ks_pvalue(out, 0.01, 0.275) < ALPHA  # slab scale off by 10 %
+    assert ks_pvalue(out, 0.25, 0.01) < ALPHA  # components swapped
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mixture_weight_is_one_half(dtype):
+    # With a zero spike, exactly the spike draws are zero: their count is Binomial(N, 1/2).
+    out = np.empty(N, dtype=dtype)
+    spike_and_slab(np.random.PCG64(13), out, dtype(0.0), dtype(1.0))
+    zeros = int(np.sum(out == 0))
+    assert binomial_ok(zeros, N)
+    assert not binomial_ok(zeros, N, p=0.49)
+
+
+def test_per_dimension_scales_broadcast_over_the_last_axis():
+    spike, slab = np.array([0.1, 1.0, 3.0]), np.array([0.5, 0.05, 2.0])
+    out = np.empty((N // 2, 3), dtype=np.float32)
+    spike_and_slab(np.random.PCG64(14), out, spike.astype(np.float32), slab.astype(np.float32))
+    for j in range(3):
+        assert ks_pvalue(out[:, j], spike[j], slab[j]) > ALPHA
+
+
+def test_draws_are_independent_across_elements_and_calls():
+    stream = NoiseStream(15)
+    a = np.empty(N, dtype=np.float64)
+    b = np.empty(N, dtype=np.float64)
+    spike_and_slab(stream.bit_generator, a, 1.0, 0.0)  # slab 0: pure Normal draws, finite variance
+    spike_and_slab(stream.bit_generator, b, 1.0, 0.0)
+    # Correlations of independent N(0,1) pairs are ~N(0, 1/N): |r| < 4.5/sqrt(N) fails with probability 7e-6.
+    bound = 4.5 / np.sqrt(N)
+    assert abs(np.corrcoef(a, b)[0, 1]) < bound
+    assert abs(np.corrcoef(a[:-1], a[1:])[0, 1]) < bound
+    assert abs(np.corrcoef(np.abs(a[:-1]), np.abs(a[1:]))[0, 1]) < bound
+
+
+def test_signs_are_fair_and_independent_of_the_component():
+    out = np.empty(N, dtype=np.float32)
+    spike_and_slab(np.random.PCG64(16), out, np.float32(1.0), np.float32(1.0))
+    assert binomial_ok(np.sum(out > 0), N)
+    slab_like = np.abs(out) > 3  # mostly Cauchy draws
+    assert binomial_ok(np.sum(out[slab_like] > 0), int(slab_like.sum()))
+
+
+def test_float32_tails_are_bounded_as_documented():
+    out = np.empty(2_000_000, dtype=np.float32)
+    spike_and_slab(np.random.PCG64(17), out, np.float32(1.0), np.float32(0.0))
+    assert np.all(np.isfinite(out)) and np.abs(out).max() <= 5.8
+    spike_and_slab(np.random.PCG64(18), out, np.float32(0.0), np.float32(1.0))
+    assert np.all(np.isfinite(out)) and np.abs(out).max() <= 5.4e6
+
+
+def test_same_distribution_as_upstream_nnpe():
+    """Two-sample test: a batch noised by ours and one noised by bayesflow.augmentations.NNPE."""
+    upstream = pytest.importorskip("bayesflow.augmentations").NNPE
+    x = np.random.default_rng(19).normal(size=(N // 2, 2)) * np.array([1.0, 5.0])
+    ours = NNPE(seed=20)(x) - x
+    theirs = upstream(seed=21)(x) - x
+    from scipy import stats
+
+    for j in range(2):
+        assert stats.ks_2samp(ours[:, j], theirs[:, j]).pvalue > ALPHA
