@@ -1,0 +1,235 @@
+"""``NNPETransform``: NNPE inside adapter chains, noising training batches and never inference inputs.
+
+BayesFlow's adapters are stateless, so the transform reads the call itself (bayesflow 2.0.x and 2.1.x):
+
+=====================================================  ==============================================  =========
+caller                                                 adapter call                                    noise
+=====================================================  ==============================================  =========
+``OnlineDataset``/``OfflineDataset``/``DiskDataset``,  ``adapter(batch)``                              yes
+``BasicWorkflow.fit_*``, ``simulate_adapted``
+``sample`` / ``estimate`` conditions                   ``adapter(data, strict=False)``                 no
+``log_prob``                                           ``adapter(data, strict=False, stage="inference",  no
+                                                       log_det_jac=True)``
+samples back to parameter space                        ``adapter(data, inverse=True, strict=False)``   no
+=====================================================  ==============================================  =========
+
+Noise is added exactly on strict forward calls whose ``stage`` is unset or ``"training"``. Every inference path of
+BayesFlow calls the adapter with ``strict=False``, inversely, or with ``stage="inference"``; there the transform
+returns its input dict untouched, so inference is bit-identical with and without ``.nnpe(...)`` in the adapter.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from bayesflow.adapters import Adapter
+from bayesflow.adapters.transforms import Transform
+from bayesflow.utils.serialization import serializable
+
+from .noise import NoiseStream, add_spike_and_slab, check_scale
+
+__all__ = ["NNPETransform", "nnpe", "register_adapter_method", "without_nnpe"]
+
+NOISY_STAGES = (None, "training")
+"""Values of the ``stage`` keyword on which a strict forward call adds noise."""
+
+
+def _is_traced(value: Any) -> bool:
+    """Whether ``value`` is a symbolic tensor of a compiler (jax.jit, torch.compile): host noise cannot go there."""
+    jax = sys.modules.get("jax")
+    if jax is not None and isinstance(value, jax.core.Tracer):
+        return True
+    torch = sys.modules.get("torch")
+    return torch is not None and torch.compiler.is_compiling()
+
+
+@serializable("bayesflow_nnpe")
+class NNPETransform(Transform):
+    """Adds NNPE spike-and-slab noise to the given keys of training batches, and never at inference.
+
+    Same noise, scales, dtypes and errors as :class:`bayesflow_nnpe.NNPE` (both use :mod:`bayesflow_nnpe.noise`).
+    Noise is added on strict forward calls with ``stage`` unset or ``"training"`` (how datasets call the
+    adapter); calls with ``strict=False`` (``sample``, ``estimate``, ``log_prob``), ``stage="inference"`` or
+    ``"validation"``, and the inverse direction return the data unchanged. Usually appended with
+    ``bf.Adapter().nnpe(keys, ...)``.
+
+    Parameters
+    ----------
+    keys : str or sequence of str
+        The entries of the data dict to perturb.
+    spike_scale, slab_scale : float or array_like or None, default=None
+        As in :class:`bayesflow_nnpe.NNPE`: None scales the defaults by the std of each batch.
+    per_dimension : bool, default=True
+        As in :class:`bayesflow_nnpe.NNPE`.
+    seed : int or None, default=None
+        Seed of the noise stream (restarted when a saved adapter is loaded).
+
+    Examples
+    --------
+    >>> import bayesflow as bf
+    >>> import bayesflow_nnpe  # registers Adapter.nnpe
+    >>> adapter = bf.Adapter().nnpe("x", spike_scale=0.1, slab_scale=0.1, seed=1).rename("x", "inference_conditions")
+    >>> batch = {"x": np.zeros((4, 2), dtype=np.float32)}
+    >>> bool(np.all(adapter(batch)["inference_conditions"] != 0))  # a training batch: noisy
+    True
+    >>> bool(np.all(adapter(batch, strict=False)["inference_conditions"] == 0))  # inference: untouched
+    True
+    """
+
+    def __init__(
+        self,
+        keys: str | Sequence[str],
+        *,
+        spike_scale: npt.ArrayLike | None = None,
+        slab_scale: npt.ArrayLike | None = None,
+        per_dimension: bool = True,
+        seed: int | None = None,
+    ):
+        super().__init__()
+        keys = [keys] if isinstance(keys, str) else list(keys)
+        if not keys or not all(isinstance(key, str) for key in keys):
+            raise TypeError(f"keys must be a key or a non-empty sequence of keys (str), got {keys!r}.")
+        if not isinstance(per_dimension, (bool, np.bool_)):
+            raise TypeError(f"per_dimension must be True or False, got {per_dimension!r}.")
+        self.keys = keys
+        self.per_dimension = bool(per_dimension)
+        self.seed = seed
+        self._spike = check_scale("spike_scale", spike_scale, self.per_dimension)
+        self._slab = check_scale("slab_scale", slab_scale, self.per_dimension)
+        self._stream = NoiseStream(seed)
+
+    def forward(
+        self, data: dict[str, Any], *, strict: bool = True, stage: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        if not strict or stage not in NOISY_STAGES:
+            return data
+        missing = [key for key in self.keys if key not in data]
+        if missing:
+            raise KeyError(f"NNPETransform: keys {missing} are not in the data (keys: {list(data)}).")
+        data = dict(data)
+        for key in self.keys:
+            if _is_traced(data[key]):
+                raise RuntimeError(
+                    "NNPETransform draws its noise with numpy and cannot run inside a compiled adapter: compiling "
+                    "would freeze one noise draw into the graph. Use Adapter(jit_compile=False), or add the noise "
+                    f"before the adapter with augmentations={{{key!r}: bayesflow_nnpe.NNPE(...)}}."
+                )
+            data[key] = add_spike_and_slab(
+                data[key],
+                self._stream,
+                spike_scale=self._spike,
+                slab_scale=self._slab,
+                per_dimension=self.per_dimension,
+                caller=f"NNPETransform[{key!r}]",
+            )
+        return data
+
+    def inverse(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return data
+
+    def get_config(self) -> dict:
+        return {
+            "keys": list(self.keys),
+            "spike_scale": None if self._spike is None else self._spike.tolist(),
+            "slab_scale": None if self._slab is None else self._slab.tolist(),
+            "per_dimension": self.per_dimension,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None) -> NNPETransform:
+        config = dict(config)
+        return cls(config.pop("keys"), **config)
+
+    def extra_repr(self) -> str:
+        config = self.get_config()
+        keys = config.pop("keys")
+        return ", ".join([repr(keys)] + [f"{k}={v!r}" for k, v in config.items() if v is not None])
+
+
+def nnpe(
+    self: Adapter,
+    keys: str | Sequence[str],
+    *,
+    spike_scale: npt.ArrayLike | None = None,
+    slab_scale: npt.ArrayLike | None = None,
+    per_dimension: bool = True,
+    seed: int | None = None,
+) -> Adapter:
+    """Append an :class:`~bayesflow_nnpe.NNPETransform`: NNPE noise on ``keys`` of training batches only.
+
+    Parameters
+    ----------
+    keys : str or sequence of str
+        The entries to perturb.
+    spike_scale, slab_scale : float or array_like or None, default=None
+        Noise scales; None scales the defaults of Ward et al. (2022) by the std of each batch.
+    per_dimension : bool, default=True
+        Automatic (and array) scales per dimension of the last axis, or global.
+    seed : int or None, default=None
+        Seed of the noise stream.
+
+    Returns
+    -------
+    Adapter
+        The adapter itself, to chain further transforms.
+
+    Examples
+    --------
+    >>> adapter = bf.Adapter().standardize("x", mean=0.0, std=2.0).nnpe("x", per_dimension=False)  # doctest: +SKIP
+    """
+    if getattr(self, "jit_compile", False):
+        warnings.warn(
+            "Adapter(jit_compile=True) with .nnpe(): inference calls of this adapter stay compiled, but training "
+            "batches run eagerly (NNPE noise cannot be compiled; bayesflow warns once when it falls back). "
+            "Use jit_compile=False to silence this.",
+            UserWarning,
+            stacklevel=2,
+        )
+    transform = NNPETransform(
+        keys, spike_scale=spike_scale, slab_scale=slab_scale, per_dimension=per_dimension, seed=seed
+    )
+    return self.append(transform)
+
+
+def without_nnpe(adapter: Adapter) -> Adapter:
+    """A copy of ``adapter`` without its NNPE transforms, e.g. for a clean validation dataset.
+
+    The other transforms are shared, not copied, so a ``Concatenate`` fitted on training batches stays fitted.
+    """
+    kept = [t for t in adapter.transforms if not isinstance(t, NNPETransform)]
+    clean = Adapter.__new__(Adapter)
+    clean.__dict__.update(adapter.__dict__)
+    clean.transforms = kept
+    if hasattr(clean, "_reset_compile_cache"):
+        clean._reset_compile_cache()
+    return clean
+
+
+_registered = False
+
+
+def register_adapter_method() -> bool:
+    """Add ``Adapter.nnpe`` unless the installed bayesflow defines one; return whether ours is in place."""
+    global _registered
+    existing = getattr(Adapter, "nnpe", None)
+    if existing is nnpe:
+        return True
+    if existing is not None:
+        if not _registered:
+            warnings.warn(
+                "bayesflow already defines Adapter.nnpe; bayesflow_nnpe leaves it in place. Append our transform "
+                "explicitly with adapter.append(bayesflow_nnpe.NNPETransform(keys, ...)).",
+                UserWarning,
+                stacklevel=2,
+            )
+            _registered = True
+        return False
+    Adapter.nnpe = nnpe
+    _registered = True
+    return True
