@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .noise import DEFAULT_SLAB, DEFAULT_SPIKE, NoiseStream, add_spike_and_slab, check_scale
+from .noise import DEFAULT_SLAB, DEFAULT_SPIKE, SpikeSlabNoise
 
 __all__ = ["NNPE"]
 
@@ -87,20 +87,16 @@ class NNPE:
         per_dimension: bool = True,
         seed: int | None = None,
     ):
-        if not isinstance(per_dimension, (bool, np.bool_)):
-            raise TypeError(f"per_dimension must be True or False, got {per_dimension!r}.")
+        self._noise = SpikeSlabNoise(spike_scale, slab_scale, per_dimension, seed)
         self.spike_scale = spike_scale
         self.slab_scale = slab_scale
-        self.per_dimension = bool(per_dimension)
+        self.per_dimension = self._noise.per_dimension
         self.seed = seed
-        self._spike = check_scale("spike_scale", spike_scale, self.per_dimension)
-        self._slab = check_scale("slab_scale", slab_scale, self.per_dimension)
-        self._stream = NoiseStream(seed)
 
     @property
     def rng(self) -> np.random.Generator:
         """A ``numpy.random.Generator`` sharing this augmentation's noise stream."""
-        return self._stream.generator
+        return self._noise.stream.generator
 
     def __call__(self, data: npt.ArrayLike, **kwargs: Any) -> np.ndarray:
         """Return a noisy copy of ``data``; ``data`` itself is never modified.
@@ -125,14 +121,7 @@ class NNPE:
             If ``data`` holds NaN or inf, is 0-d while ``per_dimension=True``, or an array scale does not match
             ``data.shape[-1]``.
         """
-        return add_spike_and_slab(
-            data,
-            self._stream,
-            spike_scale=self._spike,
-            slab_scale=self._slab,
-            per_dimension=self.per_dimension,
-            caller=type(self).__name__,
-        )
+        return self._noise(data, caller=type(self).__name__)
 
     def __repr__(self) -> str:
         return (

@@ -23,7 +23,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DEFAULT_SLAB", "DEFAULT_SPIKE", "NoiseStream", "add_spike_and_slab", "check_scale", "spike_and_slab"]
+__all__ = [
+    "DEFAULT_SLAB",
+    "DEFAULT_SPIKE",
+    "NoiseStream",
+    "SpikeSlabNoise",
+    "add_spike_and_slab",
+    "check_scale",
+    "spike_and_slab",
+]
 
 DEFAULT_SPIKE = 0.01
 """Spike (Normal) scale of Ward et al. (2022) for standardized data."""
@@ -309,3 +317,43 @@ def add_spike_and_slab(
         spike_and_slab(bit_generator, block, spike, slab)
         np.add(block, x2d[start : start + step], out=block)
     return out
+
+
+class SpikeSlabNoise:
+    """Validated NNPE settings and their noise stream: what the augmentation and the adapter transform share.
+
+    Parameters are those of :class:`bayesflow_nnpe.NNPE`; calling the object returns a noisy copy of the data.
+    """
+
+    def __init__(
+        self,
+        spike_scale: npt.ArrayLike | None = None,
+        slab_scale: npt.ArrayLike | None = None,
+        per_dimension: bool = True,
+        seed: int | None = None,
+    ):
+        if not isinstance(per_dimension, (bool, np.bool_)):
+            raise TypeError(f"per_dimension must be True or False, got {per_dimension!r}.")
+        self.per_dimension = bool(per_dimension)
+        self.spike_scale = check_scale("spike_scale", spike_scale, self.per_dimension)
+        self.slab_scale = check_scale("slab_scale", slab_scale, self.per_dimension)
+        self.stream = NoiseStream(seed)
+
+    def __call__(self, data: npt.ArrayLike, caller: str = "NNPE") -> np.ndarray:
+        return add_spike_and_slab(
+            data,
+            self.stream,
+            spike_scale=self.spike_scale,
+            slab_scale=self.slab_scale,
+            per_dimension=self.per_dimension,
+            caller=caller,
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, as plain Python values."""
+        return {
+            "spike_scale": None if self.spike_scale is None else self.spike_scale.tolist(),
+            "slab_scale": None if self.slab_scale is None else self.slab_scale.tolist(),
+            "per_dimension": self.per_dimension,
+            "seed": self.stream.seed,
+        }

@@ -25,13 +25,12 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import numpy.typing as npt
 from bayesflow.adapters import Adapter
 from bayesflow.adapters.transforms import Transform
 from bayesflow.utils.serialization import serializable
 
-from .noise import NoiseStream, add_spike_and_slab, check_scale
+from .noise import SpikeSlabNoise
 
 __all__ = ["NNPETransform", "nnpe", "register_adapter_method", "without_nnpe"]
 
@@ -72,6 +71,7 @@ class NNPETransform(Transform):
     Examples
     --------
     >>> import bayesflow as bf
+    >>> import numpy as np
     >>> import bayesflow_nnpe  # registers Adapter.nnpe
     >>> adapter = bf.Adapter().nnpe("x", spike_scale=0.1, slab_scale=0.1, seed=1).rename("x", "inference_conditions")
     >>> batch = {"x": np.zeros((4, 2), dtype=np.float32)}
@@ -94,14 +94,10 @@ class NNPETransform(Transform):
         keys = [keys] if isinstance(keys, str) else list(keys)
         if not keys or not all(isinstance(key, str) for key in keys):
             raise TypeError(f"keys must be a key or a non-empty sequence of keys (str), got {keys!r}.")
-        if not isinstance(per_dimension, (bool, np.bool_)):
-            raise TypeError(f"per_dimension must be True or False, got {per_dimension!r}.")
+        self._noise = SpikeSlabNoise(spike_scale, slab_scale, per_dimension, seed)
         self.keys = keys
-        self.per_dimension = bool(per_dimension)
+        self.per_dimension = self._noise.per_dimension
         self.seed = seed
-        self._spike = check_scale("spike_scale", spike_scale, self.per_dimension)
-        self._slab = check_scale("slab_scale", slab_scale, self.per_dimension)
-        self._stream = NoiseStream(seed)
 
     def forward(
         self, data: dict[str, Any], *, strict: bool = True, stage: str | None = None, **kwargs: Any
@@ -119,27 +115,14 @@ class NNPETransform(Transform):
                     "would freeze one noise draw into the graph. Use Adapter(jit_compile=False), or add the noise "
                     f"before the adapter with augmentations={{{key!r}: bayesflow_nnpe.NNPE(...)}}."
                 )
-            data[key] = add_spike_and_slab(
-                data[key],
-                self._stream,
-                spike_scale=self._spike,
-                slab_scale=self._slab,
-                per_dimension=self.per_dimension,
-                caller=f"NNPETransform[{key!r}]",
-            )
+            data[key] = self._noise(data[key], caller=f"NNPETransform[{key!r}]")
         return data
 
     def inverse(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return data
 
     def get_config(self) -> dict:
-        return {
-            "keys": list(self.keys),
-            "spike_scale": None if self._spike is None else self._spike.tolist(),
-            "slab_scale": None if self._slab is None else self._slab.tolist(),
-            "per_dimension": self.per_dimension,
-            "seed": self.seed,
-        }
+        return {"keys": list(self.keys), **self._noise.get_config()}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> NNPETransform:
