@@ -1,16 +1,39 @@
-# bayesflow-nnpe: `make demo` and `make test` are all a fresh clone needs.
+# bayesflow-nnpe. On a fresh clone, `make demo` and `make test` are all you need: each creates its virtual
+# environment (Python 3.11, the newest bayesflow 2.0.x, JAX) on first use.
+#
+#   make demo         quick robustness comparison (NPE vs NNPE) on the JAX CPU backend
+#   make test         ruff, then the whole test suite (Python 3.11 + bayesflow 2.0.x + JAX)
+#   make test-matrix  the suite in all three tested environments (below); what CI runs
+#   make bench        speed and memory against bayesflow.augmentations.NNPE
+#   make lint         ruff only
 PYTHON ?= python3
+PYTHON312 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12) \
+                         $(shell command -v python3.12 2>/dev/null))
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export KERAS_BACKEND ?= jax
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test test-py312 test-torch test-matrix lint bench robustness venv clean
+
+# $(call make-venv,python,dir,pip requirements)
+define make-venv
+	test -x $(2)/bin/python || $(1) -m venv $(2)
+	$(2)/bin/python -m pip install --quiet --upgrade pip
+	$(2)/bin/python -m pip install --quiet -e $(3)
+	touch $(2)/.installed
+endef
 
 $(VENV)/.installed: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[jax,test,examples]"
-	touch $@
+	$(call make-venv,$(PYTHON),$(VENV),".[jax,test,examples]")
+
+# Python 3.12 + bayesflow 2.1.x + JAX
+.venv-py312/.installed: pyproject.toml
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: set PYTHON312=/path/to/python3.12"; exit 1; }
+	$(call make-venv,$(PYTHON312),.venv-py312,".[jax,test,examples]" "bayesflow>=2.1,<2.2")
+
+# Python 3.11 + bayesflow 2.0.x + torch 2.13.0 (CPU; pinned, never an unpinned torch)
+.venv-torch/.installed: pyproject.toml
+	$(call make-venv,$(PYTHON),.venv-torch,".[torch,test,examples]")
 
 venv: $(VENV)/.installed
 
@@ -24,8 +47,16 @@ lint: $(VENV)/.installed
 test: lint
 	$(PY) -m pytest
 
+test-py312: .venv-py312/.installed
+	KERAS_BACKEND=jax .venv-py312/bin/python -m pytest
+
+test-torch: .venv-torch/.installed
+	KERAS_BACKEND=torch .venv-torch/bin/python -m pytest
+
+test-matrix: test test-py312 test-torch
+
 bench: $(VENV)/.installed
 	$(PY) benchmarks/speed.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-py312 .venv-torch build *.egg-info .pytest_cache

@@ -10,6 +10,7 @@
 from .augmentation import NNPE
 from .noise import DEFAULT_SLAB, DEFAULT_SPIKE, NoiseStream, spike_and_slab
 from .plugins import get_augmentation, get_transform, load_plugins, register
+from .standardization import running_standardization, standardize_then_nnpe
 from .transform import NNPETransform, without_nnpe
 
 __version__ = "0.1.0"
@@ -25,7 +26,9 @@ __all__ = [
     "get_transform",
     "load_plugins",
     "register",
+    "running_standardization",
     "spike_and_slab",
+    "standardize_then_nnpe",
     "without_nnpe",
 ]
 

@@ -338,8 +338,14 @@ class SpikeSlabNoise:
         self.spike_scale = check_scale("spike_scale", spike_scale, self.per_dimension)
         self.slab_scale = check_scale("slab_scale", slab_scale, self.per_dimension)
         self.stream = NoiseStream(seed)
+        self._checked_standardization = False
 
     def __call__(self, data: npt.ArrayLike, caller: str = "NNPE") -> np.ndarray:
+        if not self._checked_standardization:  # once: is the noise headed for running standardization?
+            from .standardization import warn_if_running_standardization
+
+            self._checked_standardization = True
+            warn_if_running_standardization()
         return add_spike_and_slab(
             data,
             self.stream,

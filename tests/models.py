@@ -1,21 +1,34 @@
-"""A small picklable toy model and tiny BayesFlow networks shared by the integration tests."""
+"""A small picklable toy model and tiny BayesFlow networks shared by the integration tests.
+
+Module-level functions only, so datasets that hold them can go to worker processes.
+"""
 
 import bayesflow as bf
 import numpy as np
 
 SENSORS = 3
+SPIKE, SLAB = 0.1, 0.2  # manual NNPE scales of the integration tests
 
 
-def prior(rng=np.random):
-    return {"theta": rng.normal(size=2)}
+def prior():
+    return {"theta": np.random.normal(size=2)}
 
 
-def likelihood(theta, rng=np.random):
-    return {"x": np.repeat(theta, SENSORS) + 0.5 * rng.normal(size=2 * SENSORS)}
+def likelihood(theta):
+    return {"x": np.repeat(theta, SENSORS) + 0.5 * np.random.normal(size=2 * SENSORS)}
+
+
+def keep_clean(x):
+    """A copy of the clean data, so that tests can recover the noise NNPE added to ``x``."""
+    return {"x_clean": np.array(x)}
 
 
 def simulator():
     return bf.make_simulator([prior, likelihood])
+
+
+def recording_simulator():
+    return bf.make_simulator([prior, likelihood, keep_clean])
 
 
 def tiny_flow():
@@ -28,3 +41,13 @@ def base_adapter():
 
 def finish(adapter):
     return adapter.concatenate(["theta"], into="inference_variables").rename("x", "inference_conditions")
+
+
+class NoiseOnKey:
+    """A whole-batch augmentation (for ``augmentations=[...]``): applies ``fn`` to ``batch[key]``."""
+
+    def __init__(self, key, fn):
+        self.key, self.fn = key, fn
+
+    def __call__(self, batch):
+        return {**batch, self.key: self.fn(batch[self.key])}
