@@ -23,17 +23,22 @@ define make-venv
 	touch $(2)/.installed
 endef
 
+# (requirements live in variables: a literal comma would split the $(call) arguments)
+REQS_JAX := ".[jax,test,examples]"
+REQS_PY312 := ".[jax,test,examples]" "bayesflow>=2.1,<2.2"
+REQS_TORCH := ".[torch,test,examples]"
+
 $(VENV)/.installed: pyproject.toml
-	$(call make-venv,$(PYTHON),$(VENV),".[jax,test,examples]")
+	$(call make-venv,$(PYTHON),$(VENV),$(REQS_JAX))
 
 # Python 3.12 + bayesflow 2.1.x + JAX
 .venv-py312/.installed: pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: set PYTHON312=/path/to/python3.12"; exit 1; }
-	$(call make-venv,$(PYTHON312),.venv-py312,".[jax,test,examples]" "bayesflow>=2.1,<2.2")
+	$(call make-venv,$(PYTHON312),.venv-py312,$(REQS_PY312))
 
 # Python 3.11 + bayesflow 2.0.x + torch 2.13.0 (CPU; pinned, never an unpinned torch)
 .venv-torch/.installed: pyproject.toml
-	$(call make-venv,$(PYTHON),.venv-torch,".[torch,test,examples]")
+	$(call make-venv,$(PYTHON),.venv-torch,$(REQS_TORCH))
 
 venv: $(VENV)/.installed
 
