@@ -114,6 +114,8 @@ def check_scale(name: str, value: npt.ArrayLike | None, per_dimension: bool) -> 
     if value is None:
         return None
     try:
+        if isinstance(value, (str, bytes)):
+            raise TypeError("a string is not a scale")
         arr = np.array(value, dtype=np.float64)
     except (TypeError, ValueError) as e:
         raise TypeError(f"{name} must be a non-negative float or a 1D array of them, got {value!r}.") from e
@@ -141,7 +143,9 @@ def spike_and_slab(
     the hot path: it allocates scratch of the size of ``out`` only, so callers pass blocks of at most
     :data:`BLOCK` elements.
     """
-    fmt = _FORMATS[out.dtype]
+    fmt = _FORMATS.get(out.dtype)
+    if fmt is None or not out.flags.c_contiguous:
+        raise TypeError(f"out must be a C-contiguous float32 or float64 array, got {out.dtype} {out.flags}")
     n = out.size
     words = bit_generator.random_raw(n * np.dtype(fmt.uint).itemsize // 4).view(fmt.uint)
     u_bits, v_bits = words[:n].reshape(out.shape), words[n:].reshape(out.shape)

@@ -230,6 +230,7 @@ def test_zero_dimensional_data_with_per_dimension_is_rejected():
         ({"spike_scale": [[0.1]]}, ValueError, "has shape"),
         ({"spike_scale": [0.1, 0.2], "per_dimension": False}, ValueError, "Pass per_dimension=True"),
         ({"spike_scale": "big"}, TypeError, "non-negative float"),
+        ({"slab_scale": "0.5"}, TypeError, "non-negative float"),
         ({"per_dimension": "yes"}, TypeError, "per_dimension must be True or False"),
         ({"seed": -1}, TypeError, "non-negative int"),
         ({"seed": 1.5}, TypeError, "non-negative int"),

@@ -85,3 +85,9 @@ def test_same_distribution_as_upstream_nnpe():
 
     for j in range(2):
         assert stats.ks_2samp(ours[:, j], theirs[:, j]).pvalue > ALPHA
+
+
+@pytest.mark.parametrize("out", [np.empty(4, dtype=np.int32), np.empty((4, 4), dtype=np.float32)[:, ::2]])
+def test_kernel_rejects_outputs_it_cannot_fill(out):
+    with pytest.raises(TypeError, match="C-contiguous float32 or float64"):
+        spike_and_slab(np.random.PCG64(1), out, 1.0, 1.0)
