@@ -31,7 +31,7 @@ _warned: set[int] = set()
 
 def running_standardization(approximator: Any) -> list[str]:
     """The inputs at risk (see :data:`AT_RISK`) that ``approximator`` standardizes with running moments."""
-    standardizer = getattr(approximator, "__dict__", {}).get("standardizer")
+    standardizer = getattr(approximator, "standardizer", None)
     keys = getattr(standardizer, "standardize", None)
     if keys is None:
         return []
@@ -45,7 +45,9 @@ def _approximator_on_stack() -> Any:
     frame = sys._getframe(1)
     while frame is not None:
         candidate = frame.f_locals.get("self")
-        if type(candidate).__module__.startswith("bayesflow.") and "standardizer" in getattr(candidate, "__dict__", {}):
+        # only BayesFlow's own objects are asked (getattr on arbitrary objects may run arbitrary code); on the torch
+        # backend layers live in torch's _modules, not in __dict__, hence getattr
+        if type(candidate).__module__.startswith("bayesflow.") and hasattr(candidate, "standardizer"):
             return candidate
         frame = frame.f_back
     return None
