@@ -1,0 +1,57 @@
+"""Every notebook in examples/ runs from top to bottom (small budgets) and is stored without outputs."""
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+NOTEBOOKS = sorted(Path(__file__).parents[1].glob("examples/*.ipynb"))
+QUICK = "BAYESFLOW_NNPE_EXAMPLES_QUICK"  # each notebook shrinks its epochs and simulation budgets when this is "1"
+# jupyter_client runs a kernel command that starts with one of these with the interpreter running the tests.
+PYTHON = {"python", f"python{sys.version_info[0]}", f"python{sys.version_info[0]}.{sys.version_info[1]}"}
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+parametrize_notebooks = pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+
+
+@parametrize_notebooks
+def test_notebook_is_stored_valid_and_without_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    assert notebook.metadata.get("kernelspec", {}).get("name") == "python3"
+    dirty = [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+    assert not dirty, f"{path.name}: code cells {dirty} have outputs or execution counts; strip them before committing"
+
+
+@parametrize_notebooks
+def test_notebook_runs(path, tmp_path, monkeypatch):
+    # The kernel inherits this process's environment: the quick flag and KERAS_BACKEND (see conftest.py). One
+    # OpenMP thread unless set: torch's intra-op threads only slow tiny networks down, by 50x on a busy CPU.
+    monkeypatch.setenv(QUICK, "1")
+    monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
+    kernel = KernelSpecManager().get_kernel_spec("python3").argv[0]
+    assert kernel in PYTHON or Path(kernel).resolve() == Path(sys.executable).resolve(), (
+        f"the python3 kernel runs {kernel}, not the interpreter under test ({sys.executable})"
+    )
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    try:
+        client.execute()
+        failure = None
+    except CellExecutionError as error:
+        failure = ANSI.sub("", str(error))  # the cell, its source and the traceback, without terminal colours
+    if failure is not None:
+        pytest.fail(f"{path.name} failed in quick mode ({QUICK}=1):\n{failure}", pytrace=False)
