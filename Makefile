@@ -55,8 +55,9 @@ test: lint
 test-py312: .venv-py312/.installed
 	KERAS_BACKEND=jax .venv-py312/bin/python -m pytest
 
+# one OpenMP thread unless set: torch's intra-op threads slow the tiny test networks down on 2 busy cores
 test-torch: .venv-torch/.installed
-	KERAS_BACKEND=torch .venv-torch/bin/python -m pytest
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} KERAS_BACKEND=torch .venv-torch/bin/python -m pytest
 
 test-matrix: test test-py312 test-torch
 
