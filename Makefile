@@ -5,6 +5,7 @@
 #   make test         ruff, then the whole test suite (Python 3.11 + bayesflow 2.0.x + JAX)
 #   make test-matrix  the suite in all three tested environments (below); what CI runs
 #   make bench        speed and memory against bayesflow.augmentations.NNPE
+#   make robustness   the full robustness benchmark (README figures; about 15-20 min on 2 cores)
 #   make lint         ruff only
 PYTHON ?= python3
 PYTHON312 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12) \
@@ -43,7 +44,10 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(PY) examples/demo.py
+	$(PY) benchmarks/robustness.py --quick
+
+robustness: $(VENV)/.installed
+	$(PY) benchmarks/robustness.py
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
