@@ -1,8 +1,8 @@
 """The spike-and-slab noise core shared by the NNPE augmentation and the adapter transform.
 
 Each element independently receives, with probability 1/2 each, Normal(0, spike) or Cauchy(0, slab) noise
-(Ward et al., 2022). The sampler works on blocks of the data so that its scratch stays in cache, draws raw
-bits once per element pair, and turns them into both mixture components with a polar construction:
+(Ward et al., 2022). The sampler works on blocks of the data so that its scratch stays in cache, draws two raw
+words per element in one call per block, and turns them into both mixture components with a polar construction:
 
 * ``phi ~ U(0, pi/2)`` and an independent random sign ``s``;
 * Normal component: ``s * sqrt(-2 log u) * cos(phi)`` (Box-Muller on the folded circle);

@@ -91,3 +91,16 @@ def test_same_distribution_as_upstream_nnpe():
 def test_kernel_rejects_outputs_it_cannot_fill(out):
     with pytest.raises(TypeError, match="C-contiguous float32 or float64"):
         spike_and_slab(np.random.PCG64(1), out, 1.0, 1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("shape", [(50_000, 3), (7, 40_000), (3,)])
+def test_automatic_scales_use_the_exact_batch_std(dtype, shape):
+    """The blockwise std (many blocks, merged) equals numpy's float64 std, also for data far from zero."""
+    from bayesflow_nnpe.noise import _column_std
+
+    x = (np.random.default_rng(21).normal(size=shape) * 3.0 + 1e4).astype(dtype)
+    x2d = x.reshape(-1, shape[-1])
+    exact = x.astype(np.float64).reshape(-1, shape[-1])
+    np.testing.assert_allclose(_column_std(x2d, True), exact.std(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(_column_std(x2d, False), exact.std(), rtol=1e-5)
