@@ -18,9 +18,9 @@ def likelihood(theta):
     return {"x": np.repeat(theta, SENSORS) + 0.5 * np.random.normal(size=2 * SENSORS)}
 
 
-def keep_clean(x):
-    """A copy of the clean data, so that tests can recover the noise NNPE added to ``x``."""
-    return {"x_clean": np.array(x)}
+def keep_clean(theta, x):
+    """Copies of the clean draws, so that tests can recover the noise added to ``x`` and see ``theta`` untouched."""
+    return {"x_clean": np.array(x), "theta_clean": np.array(theta)}
 
 
 def simulator():

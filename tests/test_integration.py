@@ -80,6 +80,14 @@ def noise_rows(batches):
     return np.concatenate([b["x"].astype(np.float64) - b["x_clean"].astype(np.float32) for b in batches])
 
 
+def stored(source):
+    """The simulations a source holds: the dict itself, or the records of its pickle files stacked."""
+    if isinstance(source, dict):
+        return source
+    records = [pickle.loads(p.read_bytes()) for p in sorted(source.glob("*.pkl"))]
+    return {key: np.stack([r[key] for r in records]) for key in records[0]}
+
+
 def snapshot(source):
     if source is None:
         return None
@@ -109,12 +117,14 @@ def test_batches_carry_fresh_noise_on_x_only_and_sources_stay_intact(kind, varia
     noise = noise_rows(batches)
     assert ks_pvalue(noise.ravel(), SPIKE, SLAB) > ALPHA  # the right distribution
     assert len(np.unique(noise, axis=0)) == len(noise)  # fresh across batches and epochs
-    for b in batches:  # other keys untouched (x_clean is the simulator's own copy of x)
-        assert b["theta"].shape == (BATCH, 2) and np.all(np.isfinite(b["theta"]))
-        if source is not None and isinstance(source, dict):
-            theta = source["theta"].astype(b["theta"].dtype)
+    data = None if source is None else stored(source)
+    for b in batches:  # other keys untouched (x_clean, theta_clean: the simulator's own copies)
+        assert b["theta"].shape == (BATCH, 2)
+        np.testing.assert_array_equal(b["theta"], b["theta_clean"])
+        if data is not None:  # and the stored records are what the batch was made from
+            theta = data["theta"].astype(b["theta"].dtype)
             rows = [np.flatnonzero(np.all(theta == t, axis=1))[0] for t in b["theta"]]
-            np.testing.assert_array_equal(b["x_clean"], source["x_clean"][rows].astype(b["x_clean"].dtype))
+            np.testing.assert_array_equal(b["x_clean"], data["x_clean"][rows].astype(b["x_clean"].dtype))
     assert_intact(source, before)
 
 
