@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,7 +27,7 @@ __all__ = ["running_standardization", "standardize_then_nnpe", "warn_if_running_
 AT_RISK = ("inference_conditions", "summary_variables")
 """Approximator inputs that NNPE noise on observed data reaches."""
 
-_warned: set[int] = set()
+_warned: weakref.WeakSet = weakref.WeakSet()  # approximators warned about (ids could be reused after collection)
 
 
 def running_standardization(approximator: Any) -> list[str]:
@@ -60,12 +61,12 @@ def warn_if_running_standardization() -> None:
     in the main thread, so that first draw finds the approximator on the call stack.
     """
     approximator = _approximator_on_stack()
-    if approximator is None or id(approximator) in _warned:
+    if approximator is None or approximator in _warned:
         return
     at_risk = running_standardization(approximator)
     if not at_risk:
         return
-    _warned.add(id(approximator))
+    _warned.add(approximator)
     warnings.warn(
         f"NNPE noise is being added to training data of an approximator that standardizes {at_risk} with running "
         "moments over all training batches. Cauchy noise has no variance: those running stds grow without bound "
