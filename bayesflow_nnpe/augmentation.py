@@ -7,12 +7,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .noise import DEFAULT_SLAB, DEFAULT_SPIKE, SpikeSlabNoise
+from . import compat
+from .noise import SpikeSlabNoise, SpikeSlabSettings, check_scale, clean_moments
+from .standardization import StandardizationGuard
 
 __all__ = ["NNPE"]
 
 
-class NNPE:
+class NNPE(SpikeSlabSettings):
     """Noisy neural posterior estimation: spike-and-slab noise for training batches [1]_.
 
     Adds, independently per element, Normal(0, spike) noise or Cauchy(0, slab) noise (chosen by a fair coin) to
@@ -22,10 +24,11 @@ class NNPE:
     receives the full noise, bad input gets an error that says what to do, and worker processes never share
     noise.
 
-    Scales left at None are set per batch to the defaults of [1]_ (which assume standardized data) times the
-    standard deviation of the batch: per dimension of the last axis if ``per_dimension=True``, else over all
-    entries. The original method of [1]_ is ``NNPE(spike_scale=0.01, slab_scale=0.25, per_dimension=False)``
-    on data standardized with statistics of clean simulations.
+    BayesFlow applies augmentations to the raw simulations, *before* the adapter. Ward et al.'s recipe is noise at
+    the scales 0.01 and 0.25 on data z-scored with statistics of clean simulations; on raw data,
+    :meth:`from_simulations` gives exactly that. Scales left at None are set per batch to ``DEFAULT_SPIKE`` and
+    ``DEFAULT_SLAB`` times the standard deviation of the batch: per dimension of the last axis if
+    ``per_dimension=True``, else over all entries.
 
     Parameters
     ----------
@@ -38,14 +41,32 @@ class NNPE:
         Whether automatic scales (and array scales) act per dimension of the last axis, or globally.
     seed : int or None, default=None
         Seed of the noise stream: the same seed gives the same sequence of outputs in one process. None draws
-        fresh entropy. Copies in ``PyDataset`` worker processes reseed themselves, so workers never repeat noise.
+        fresh entropy. Copies in ``PyDataset`` worker processes reseed themselves, so workers never repeat noise;
+        in a distributed job (JAX or torch), process ``i`` draws the ``i``-th ``SeedSequence`` child of the seed.
+
+    Attributes
+    ----------
+    spike_scale, slab_scale, per_dimension, seed
+        The settings in use: assigning one validates it and changes the noise drawn next (``seed`` restarts the
+        stream). Scales read as None, a float, or a read-only array.
+    rng : numpy.random.Generator
+        A generator sharing the noise stream; assigning a ``numpy.random.Generator`` makes the noise draw from it.
+    DEFAULT_SPIKE, DEFAULT_SLAB : float
+        Factors of automatic scales (0.01 and 0.25); subclasses may override them.
 
     Raises
     ------
     TypeError
-        If a scale is not numeric, or ``seed`` is not a non-negative int or None.
+        If a scale is not numeric, or ``seed`` is not an int or None.
     ValueError
-        If a scale is negative, not finite, or an array while ``per_dimension=False``.
+        If a scale is negative, not finite, or an array while ``per_dimension=False``, or ``seed`` is negative.
+
+    Warns
+    -----
+    UserWarning
+        Once each: when the noise feeds an approximator that standardizes its conditions with running moments
+        (see :func:`bayesflow_nnpe.check_standardization`); when automatic scales are zero for a whole batch; when
+        manual scales meet data far from the scale they are made for (e.g. absolute scales on raw data).
 
     See Also
     --------
@@ -77,9 +98,6 @@ class NNPE:
     ... )
     """
 
-    DEFAULT_SPIKE: float = DEFAULT_SPIKE
-    DEFAULT_SLAB: float = DEFAULT_SLAB
-
     def __init__(
         self,
         spike_scale: npt.ArrayLike | None = None,
@@ -87,16 +105,65 @@ class NNPE:
         per_dimension: bool = True,
         seed: int | None = None,
     ):
-        self._noise = SpikeSlabNoise(spike_scale, slab_scale, per_dimension, seed)
-        self.spike_scale = spike_scale
-        self.slab_scale = slab_scale
-        self.per_dimension = self._noise.per_dimension
-        self.seed = seed
+        self._noise = SpikeSlabNoise(spike_scale, slab_scale, per_dimension, seed, process=compat.process_index)
+        self._guard = StandardizationGuard(self.__repr__)
 
-    @property
-    def rng(self) -> np.random.Generator:
-        """A ``numpy.random.Generator`` sharing this augmentation's noise stream."""
-        return self._noise.stream.generator
+    @classmethod
+    def from_simulations(
+        cls,
+        clean: npt.ArrayLike,
+        *,
+        spike_scale: float | None = None,
+        slab_scale: float | None = None,
+        per_dimension: bool = True,
+        seed: int | None = None,
+    ) -> NNPE:
+        """Ward et al.'s recipe for raw data: noise at z-scale ``spike_scale`` / ``slab_scale`` times the clean std.
+
+        Adding this noise to raw data is the same as z-scoring with the statistics of the clean simulations,
+        adding noise at the scales meant for standardized data, and undoing the z-score. As an augmentation of
+        ``BasicWorkflow.fit_*`` it leaves the validation data clean (augmentations never touch them), so the
+        validation loss measures the posterior on clean data.
+
+        Parameters
+        ----------
+        clean : array_like
+            Clean simulations of the key to perturb, shape ``(n, ..., d)``, e.g. ``simulator.sample(10_000)["x"]``.
+        spike_scale, slab_scale : float, optional
+            Scales on the standardized scale; default ``cls.DEFAULT_SPIKE`` (0.01) and ``cls.DEFAULT_SLAB`` (0.25).
+        per_dimension : bool, default=True
+            One std per dimension of the last axis, taken over all other axes (Ward et al.'s per-summary z-score);
+            or, if False, one std over all entries.
+        seed : int or None, default=None
+            Seed of the noise stream.
+
+        Returns
+        -------
+        NNPE
+            With ``spike_scale = spike_scale * std`` and ``slab_scale = slab_scale * std`` (arrays of length ``d``
+            with ``per_dimension=True``, floats otherwise). A dimension that is constant in ``clean`` gets no noise.
+
+        Raises
+        ------
+        TypeError
+            If ``clean`` is a dict (pass the array of one key) or not real numeric, or a scale is not a number.
+        ValueError
+            If ``clean`` holds NaN or inf, fewer than two simulations, or is 0-d; or a scale is negative, not
+            finite, or not a scalar.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from bayesflow_nnpe import NNPE
+        >>> clean = np.random.default_rng(0).normal([0.0, 100.0], [1.0, 20.0], size=(10_000, 2))
+        >>> nnpe = NNPE.from_simulations(clean, seed=1)
+        >>> np.round(nnpe.slab_scale, 1)  # 0.25 times the clean std of each dimension
+        array([0.2, 5. ])
+        """
+        spike = check_scale("spike_scale", cls.DEFAULT_SPIKE if spike_scale is None else spike_scale, False)
+        slab = check_scale("slab_scale", cls.DEFAULT_SLAB if slab_scale is None else slab_scale, False)
+        _, std = clean_moments(clean, per_dimension=bool(per_dimension), caller=f"{cls.__name__}.from_simulations")
+        return cls(float(spike) * std, float(slab) * std, per_dimension=per_dimension, seed=seed)
 
     def __call__(self, data: npt.ArrayLike, **kwargs: Any) -> np.ndarray:
         """Return a noisy copy of ``data``; ``data`` itself is never modified.
@@ -121,10 +188,15 @@ class NNPE:
             If ``data`` holds NaN or inf, is 0-d while ``per_dimension=True``, or an array scale does not match
             ``data.shape[-1]``.
         """
-        return self._noise(data, caller=type(self).__name__)
+        self._guard()
+        return self._add_noise(data, caller=type(self).__name__)
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(spike_scale={self.spike_scale!r}, slab_scale={self.slab_scale!r}, "
+            f"{type(self).__name__}(spike_scale={_show(self.spike_scale)}, slab_scale={_show(self.slab_scale)}, "
             f"per_dimension={self.per_dimension!r}, seed={self.seed!r})"
         )
+
+
+def _show(scale: float | np.ndarray | None) -> str:
+    return repr(scale.tolist()) if isinstance(scale, np.ndarray) else repr(scale)

@@ -1,4 +1,4 @@
-"""The spike-and-slab noise core shared by the NNPE augmentation and the adapter transform.
+"""The spike-and-slab noise core shared by the NNPE augmentation and the adapter transform. Numpy only.
 
 Each element independently receives, with probability 1/2 each, Normal(0, spike) or Cauchy(0, slab) noise
 (Ward et al., 2022). The sampler works on blocks of the data so that its scratch stays in cache, draws two raw
@@ -11,12 +11,16 @@ words per element in one call per block, and turns them into both mixture compon
 Float32 output is computed in float32 from 23-bit uniforms (no float64 temporaries); float64 output from
 52-bit uniforms. The uniforms are bounded away from 0 and 1, so a float32 draw never exceeds
 ``5.8 * spike`` (Normal tail beyond that: probability 8e-9) or ``5.3e6 * slab`` (Cauchy tail: 1.2e-7).
+
+This module imports nothing but numpy: what BayesFlow-facing code needs (which process of a distributed job this
+is) is passed in by the augmentation and the transform.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +28,15 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "BLOCK",
     "DEFAULT_SLAB",
     "DEFAULT_SPIKE",
     "NoiseStream",
     "SpikeSlabNoise",
-    "add_spike_and_slab",
+    "SpikeSlabSettings",
     "check_scale",
+    "check_seed",
+    "clean_moments",
     "spike_and_slab",
 ]
 
@@ -40,6 +47,15 @@ DEFAULT_SLAB = 0.25
 
 BLOCK = 1 << 14
 """Elements per block: the scratch of one block (about 10 arrays of this size) stays in the L2 cache."""
+
+SCALE_CHECK_FACTOR = 10.0
+"""Manual scales warn when the data's std is more than this factor away from the std the scales are made for."""
+SCALE_CHECK_MIN_SAMPLES = 16
+"""Samples per dimension needed before the scale check trusts a batch std (a chi-square with 15 degrees of freedom
+falls below 1/10 of its scale with probability below 1e-12)."""
+
+ProcessIndex = Callable[[], tuple[int, int]]
+"""Returns ``(index, count)`` of this process in a distributed job; ``(0, 1)`` when there is no such job."""
 
 
 @dataclass(frozen=True)
@@ -65,43 +81,80 @@ _FORMATS = {
 }
 
 
-class NoiseStream:
-    """A seeded stream of random bits that stays independent across forked or spawned processes.
+def check_seed(seed: Any) -> int | None:
+    """Return ``seed`` as an int (or None), or raise an error that says what a seed must be."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be a non-negative int or None, got {seed!r} of type {type(seed).__name__}.")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative int or None, got {seed}.")
+    return int(seed)
 
-    Within one process the stream is reproducible from ``seed``. A copy of the stream that finds itself in a
-    process other than the one that created it (a forked ``PyDataset`` worker, or a spawned worker that
-    unpickled it) reseeds itself from fresh operating-system entropy on first use, so that no two workers
-    ever replay the same noise.
+
+def _single_process() -> tuple[int, int]:
+    return 0, 1
+
+
+class NoiseStream:
+    """A seeded stream of random bits: reproducible per process, independent across processes.
+
+    * Within one process the stream is reproducible from ``seed``.
+    * In a distributed job (``process`` reports ``count > 1``), process ``i`` draws from the ``i``-th child of
+      ``SeedSequence(seed)``, as ``SeedSequence.spawn`` would make it: every process draws distinct noise, and each
+      is reproducible from ``(seed, i)``. The process is looked up on the first draw.
+    * A copy of the stream that finds itself in a process other than the one that created it (a forked
+      ``PyDataset`` worker, or a spawned worker that unpickled it) reseeds itself from fresh operating-system
+      entropy on first use, so that no two workers ever replay the same noise.
 
     Parameters
     ----------
     seed : int or None
         Non-negative integer seed, or None for fresh entropy.
+    process : callable, optional
+        Returns ``(index, count)`` of this process in a distributed job. Default: a single process.
     """
 
-    def __init__(self, seed: int | None = None):
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise TypeError(f"seed must be a non-negative int or None, got {seed!r} of type {type(seed).__name__}.")
-        self.seed = None if seed is None else int(seed)
-        self._bit_generator = np.random.PCG64(np.random.SeedSequence(self.seed))
+    def __init__(self, seed: int | None = None, *, process: ProcessIndex | None = None):
+        self.seed = check_seed(seed)
+        self.process = process or _single_process
+        self._bit_generator: np.random.BitGenerator | None = None
+        self._generator: np.random.Generator | None = None
         self._pid = os.getpid()
+
+    def _seeded(self) -> np.random.BitGenerator:
+        if self.seed is None:
+            return np.random.PCG64()
+        index, count = self.process()
+        spawn_key = (index,) if count > 1 else ()
+        return np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=spawn_key))
 
     @property
     def bit_generator(self) -> np.random.BitGenerator:
         """The bit generator of this process (reseeded after a fork or unpickling in another process)."""
-        if os.getpid() != self._pid:
-            self._bit_generator = np.random.PCG64(np.random.SeedSequence())
-            self._pid = os.getpid()
+        pid = os.getpid()
+        if pid != self._pid:
+            self.use(np.random.PCG64())
+        elif self._bit_generator is None:
+            self.use(self._seeded())
         return self._bit_generator
 
     @property
     def generator(self) -> np.random.Generator:
         """A ``numpy.random.Generator`` that shares this stream's state."""
-        return np.random.Generator(self.bit_generator)
+        bit_generator = self.bit_generator
+        if self._generator is None or self._generator.bit_generator is not bit_generator:
+            self._generator = np.random.Generator(bit_generator)
+        return self._generator
+
+    def use(self, bit_generator: np.random.BitGenerator) -> None:
+        """Draw from ``bit_generator`` from now on, in this process."""
+        self._bit_generator = bit_generator
+        self._pid = os.getpid()
 
 
 def check_scale(name: str, value: npt.ArrayLike | None, per_dimension: bool) -> np.ndarray | None:
-    """Validate a user-supplied noise scale and return it as a float64 array of ndim 0 or 1.
+    """Validate a user-supplied noise scale and return it as a read-only float64 array of ndim 0 or 1.
 
     Raises
     ------
@@ -183,14 +236,10 @@ def spike_and_slab(
     return out
 
 
-def _as_numeric_array(data: Any, caller: str) -> np.ndarray:
+def _as_numeric_array(data: Any, caller: str, mapping_hint: str) -> np.ndarray:
     """Return ``data`` as a numpy array of real numbers, or raise a TypeError that says what to do."""
     if isinstance(data, Mapping):
-        raise TypeError(
-            f"{caller} received a {type(data).__name__} (keys: {list(data)[:5]}), but it perturbs one array. "
-            'Map it to the key to perturb: augmentations={"x": NNPE(...)}, or use the adapter method '
-            '.nnpe("x") on a bf.Adapter.'
-        )
+        raise TypeError(f"{caller} received a {type(data).__name__} (keys: {list(data)[:5]}), but {mapping_hint}")
     arr = np.asarray(data)
     if arr.dtype.kind not in "biuf":
         raise TypeError(
@@ -200,6 +249,12 @@ def _as_numeric_array(data: Any, caller: str) -> np.ndarray:
     return arr
 
 
+_BATCH_MAPPING_HINT = (
+    'it perturbs one array. Map it to the key to perturb: augmentations={"x": NNPE(...)}, or use the adapter '
+    'method .nnpe("x") on a bf.Adapter.'
+)
+
+
 def _output_dtype(dtype: np.dtype) -> np.dtype:
     """float32 and float64 stay; float16 computes in float32; ints, bools and long doubles become float64."""
     if dtype == np.float32 or dtype == np.float16:
@@ -207,7 +262,7 @@ def _output_dtype(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float64)
 
 
-def _check_finite(x: np.ndarray, caller: str) -> None:
+def _check_finite(x: np.ndarray, caller: str, what: str = "the batch") -> None:
     """Raise a ValueError naming how many and which entries of ``x`` are NaN or infinite."""
     with np.errstate(over="ignore"):
         if x.dtype.kind != "f" or np.isfinite(np.sum(x)):  # a finite sum proves all entries finite
@@ -216,16 +271,17 @@ def _check_finite(x: np.ndarray, caller: str) -> None:
     count = int(bad.sum())
     if count == 0:  # the sum overflowed, the entries are finite
         return
-    where = np.argwhere(bad)[:5]
-    first = ", ".join(str(tuple(int(i) for i in idx)) for idx in where)
+    where = [str(tuple(int(i) for i in idx)) for idx in np.argwhere(bad)[:5]]
+    others = f"; then at {', '.join(where[1:])}{', ...' if count > 5 else ''}" if count > 1 else ""
     raise ValueError(
-        f"{caller}: data contains {count} NaN or infinite value(s) of {x.size} (first at index {first}). "
-        "NNPE needs finite data: drop or impute them first, e.g. with .nan_to_num(...) on the adapter."
+        f"{caller}: {what} contains {count} NaN or infinite value(s) of {x.size} (first at index {where[0]} of "
+        f"{what}, shape {x.shape}{others}). NNPE needs finite data: drop or impute them first, e.g. with "
+        ".nan_to_num(...) on the adapter."
     )
 
 
-def _column_std(x2d: np.ndarray, per_dimension: bool) -> np.ndarray:
-    """Population std (ddof=0) per column of ``x2d``, or of all its entries, without a float64 copy of it.
+def _column_moments(x2d: np.ndarray, per_dimension: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and population std (ddof=0) per column of ``x2d``, or over all its entries, without a float64 copy.
 
     Blocks are reduced with float64 accumulators and merged with Chan et al.'s pairwise update.
     """
@@ -244,9 +300,39 @@ def _column_std(x2d: np.ndarray, per_dimension: bool) -> np.ndarray:
         m2 += block_m2 + delta**2 * (count * k / total)
         count = total
     if per_dimension:
-        return np.sqrt(m2 / rows)
+        return mean, np.sqrt(m2 / rows)
     grand = mean.mean()
-    return np.sqrt((m2.sum() + rows * np.sum((mean - grand) ** 2)) / (rows * d))
+    return np.asarray(grand), np.sqrt((m2.sum() + rows * np.sum((mean - grand) ** 2)) / (rows * d))
+
+
+def _column_std(x2d: np.ndarray, per_dimension: bool) -> np.ndarray:
+    """Population std per column of ``x2d`` (``per_dimension``), or of all its entries."""
+    return _column_moments(x2d, per_dimension)[1]
+
+
+def clean_moments(
+    clean: npt.ArrayLike, *, per_dimension: bool = True, caller: str = "NNPE.from_simulations"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std of clean simulations: per dimension of the last axis over all other axes, or over all entries.
+
+    Raises
+    ------
+    TypeError
+        If ``clean`` is a dict (pass the array of one key) or not real numeric.
+    ValueError
+        If ``clean`` is 0-d, holds fewer than two simulations, or holds NaN or inf.
+    """
+    x = _as_numeric_array(clean, caller, "it needs the clean simulations of one key: pass an array, e.g. clean['x'].")
+    if x.ndim == 0:
+        raise ValueError(f"{caller}: clean simulations must have at least one axis, got a 0-d array.")
+    x2d = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+    if x2d.shape[0] < 2 or x2d.shape[1] == 0:
+        raise ValueError(
+            f"{caller}: clean simulations of shape {x.shape} hold {x2d.shape[0]} sample(s) of {x2d.shape[1]} "
+            "dimension(s); a standard deviation needs at least 2 samples of at least 1 dimension."
+        )
+    _check_finite(x2d, caller, "the clean simulations")
+    return _column_moments(x2d, per_dimension)
 
 
 def _resolve(
@@ -262,61 +348,29 @@ def _resolve(
     return scale.astype(dtype)
 
 
-def add_spike_and_slab(
-    data: npt.ArrayLike,
-    stream: NoiseStream,
-    *,
-    spike_scale: np.ndarray | None,
-    slab_scale: np.ndarray | None,
-    per_dimension: bool,
-    caller: str = "NNPE",
-) -> np.ndarray:
-    """Return a new array: ``data`` plus spike-and-slab noise. ``data`` is never modified.
-
-    Parameters
-    ----------
-    data : array_like
-        Real numeric data; the last axis holds the dimensions.
-    stream : NoiseStream
-        Source of random bits.
-    spike_scale, slab_scale : np.ndarray or None
-        Validated scales (see :func:`check_scale`); None scales the defaults by the std of ``data``, per
-        dimension of the last axis or globally.
-    per_dimension : bool
-        Whether automatic scales are per dimension of the last axis or global.
-    caller : str
-        Name used in error messages.
-
-    Returns
-    -------
-    np.ndarray
-        Same shape as ``data``; float32 for float32 (and float16) data, float64 otherwise.
-    """
-    x = _as_numeric_array(data, caller)
+def _prepare(data: npt.ArrayLike, per_dimension: bool, caller: str) -> tuple[np.ndarray, np.ndarray]:
+    """The data as an array and as a C-contiguous 2D view (rows, last axis), validated."""
+    x = _as_numeric_array(data, caller, _BATCH_MAPPING_HINT)
     if x.ndim == 0 and per_dimension:
         raise ValueError(
             f"{caller}: per_dimension=True needs data with at least one axis, got a 0-d array. "
             "Pass per_dimension=False for scalars."
         )
-    dtype = _output_dtype(x.dtype)
-    d = x.shape[-1] if x.ndim else 1
-    out = np.empty(x.shape, dtype=dtype)
-    if x.size == 0:
-        empty_std = np.zeros(d if per_dimension else ())
-        _resolve("spike_scale", spike_scale, DEFAULT_SPIKE, empty_std, d, dtype)  # still check the shapes
-        _resolve("slab_scale", slab_scale, DEFAULT_SLAB, empty_std, d, dtype)
-        return out
+    rows, d = (int(np.prod(x.shape[:-1])), x.shape[-1]) if x.ndim else (1, 1)
+    x2d = np.ascontiguousarray(x).reshape(rows, d)
+    if x.size:
+        _check_finite(x2d, caller)
+    return x, x2d
 
-    x2d = np.ascontiguousarray(x).reshape(-1, d)
-    _check_finite(x2d, caller)
-    std = _column_std(x2d, per_dimension) if spike_scale is None or slab_scale is None else None
-    spike = _resolve("spike_scale", spike_scale, DEFAULT_SPIKE, std, d, dtype)
-    slab = _resolve("slab_scale", slab_scale, DEFAULT_SLAB, std, d, dtype)
 
-    out2d = out.reshape(-1, d)
-    bit_generator = stream.bit_generator
-    step = max(1, BLOCK // d)
-    for start in range(0, out2d.shape[0], step):
+def _noisy_copy(
+    x: np.ndarray, x2d: np.ndarray, bit_generator: np.random.BitGenerator, spike: np.ndarray, slab: np.ndarray
+) -> np.ndarray:
+    """A new array of the shape of ``x``: ``x`` plus noise, filled block by block (``x`` is never written)."""
+    out = np.empty(x.shape, dtype=_output_dtype(x.dtype))
+    out2d = out.reshape(x2d.shape)
+    step = max(1, BLOCK // max(x2d.shape[1], 1))
+    for start in range(0, out2d.shape[0] if x.size else 0, step):
         block = out2d[start : start + step]
         spike_and_slab(bit_generator, block, spike, slab)
         np.add(block, x2d[start : start + step], out=block)
@@ -326,7 +380,16 @@ def add_spike_and_slab(
 class SpikeSlabNoise:
     """Validated NNPE settings and their noise stream: what the augmentation and the adapter transform share.
 
-    Parameters are those of :class:`bayesflow_nnpe.NNPE`; calling the object returns a noisy copy of the data.
+    Every setting is validated when assigned, so the attributes always describe the noise that is drawn. Besides
+    drawing, the object checks the data once: automatic scales that come out as zero for a whole batch, and manual
+    scales on data whose scale is far from what the scales are made for, each warn once (see :meth:`__call__`).
+
+    Parameters
+    ----------
+    spike_scale, slab_scale, per_dimension, seed
+        As in :class:`bayesflow_nnpe.NNPE`.
+    process : callable, optional
+        Reports this process's place in a distributed job (see :class:`NoiseStream`).
     """
 
     def __init__(
@@ -335,35 +398,221 @@ class SpikeSlabNoise:
         slab_scale: npt.ArrayLike | None = None,
         per_dimension: bool = True,
         seed: int | None = None,
+        *,
+        process: ProcessIndex | None = None,
     ):
         if not isinstance(per_dimension, (bool, np.bool_)):
             raise TypeError(f"per_dimension must be True or False, got {per_dimension!r}.")
-        self.per_dimension = bool(per_dimension)
-        self.spike_scale = check_scale("spike_scale", spike_scale, self.per_dimension)
-        self.slab_scale = check_scale("slab_scale", slab_scale, self.per_dimension)
-        self.stream = NoiseStream(seed)
-        self._checked_standardization = False
+        self._per_dimension = bool(per_dimension)
+        self._spike = check_scale("spike_scale", spike_scale, self._per_dimension)
+        self._slab = check_scale("slab_scale", slab_scale, self._per_dimension)
+        self._process = process
+        self.stream = NoiseStream(seed, process=process)
+        self._warned_zero_scales = False
+        self._scales_checked = False
 
-    def __call__(self, data: npt.ArrayLike, caller: str = "NNPE") -> np.ndarray:
-        if not self._checked_standardization:  # once: is the noise headed for running standardization?
-            from .standardization import warn_if_running_standardization
+    # --- settings, validated on assignment -------------------------------------------------------------------
+    @property
+    def spike_scale(self) -> float | np.ndarray | None:
+        return _public(self._spike)
 
-            self._checked_standardization = True
-            warn_if_running_standardization()
-        return add_spike_and_slab(
-            data,
-            self.stream,
-            spike_scale=self.spike_scale,
-            slab_scale=self.slab_scale,
-            per_dimension=self.per_dimension,
-            caller=caller,
+    @spike_scale.setter
+    def spike_scale(self, value: npt.ArrayLike | None) -> None:
+        self._spike = check_scale("spike_scale", value, self._per_dimension)
+        self._scales_checked = False
+
+    @property
+    def slab_scale(self) -> float | np.ndarray | None:
+        return _public(self._slab)
+
+    @slab_scale.setter
+    def slab_scale(self, value: npt.ArrayLike | None) -> None:
+        self._slab = check_scale("slab_scale", value, self._per_dimension)
+        self._scales_checked = False
+
+    @property
+    def per_dimension(self) -> bool:
+        return self._per_dimension
+
+    @per_dimension.setter
+    def per_dimension(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"per_dimension must be True or False, got {value!r}.")
+        for name, scale in (("spike_scale", self._spike), ("slab_scale", self._slab)):
+            check_scale(name, scale, bool(value))  # array scales need per_dimension=True
+        self._per_dimension = bool(value)
+        self._scales_checked = False
+
+    @property
+    def seed(self) -> int | None:
+        return self.stream.seed
+
+    @seed.setter
+    def seed(self, value: int | None) -> None:
+        self.stream = NoiseStream(value, process=self._process)
+
+    @property
+    def rng(self) -> np.random.Generator:
+        return self.stream.generator
+
+    @rng.setter
+    def rng(self, value: np.random.Generator) -> None:
+        if not isinstance(value, np.random.Generator):
+            raise TypeError(
+                f"rng must be a numpy.random.Generator, e.g. np.random.default_rng(seed), got {type(value).__name__}."
+            )
+        stream = NoiseStream(None, process=self._process)
+        stream.use(value.bit_generator)
+        self.stream = stream
+
+    # --- drawing -----------------------------------------------------------------------------------------------
+    def __call__(
+        self,
+        data: npt.ArrayLike,
+        *,
+        caller: str = "NNPE",
+        default_spike: float = DEFAULT_SPIKE,
+        default_slab: float = DEFAULT_SLAB,
+    ) -> np.ndarray:
+        """A noisy copy of ``data``, after the once-only data checks; ``data`` is never modified.
+
+        Float32 (and float16) data give float32, anything else float64. Scales left at None are ``default_spike``
+        and ``default_slab`` times the std of the batch, per dimension of the last axis or over all entries.
+
+        Warns (``UserWarning``), once per object:
+
+        * when automatic scales are zero for a whole batch (a batch of one sample, or constant data), so that no
+          noise is added;
+        * when a manual slab scale meets data whose std, per dimension of the last axis, is more than
+          :data:`SCALE_CHECK_FACTOR` times away from the std the scale is made for, ``slab_scale / default_slab``:
+          1 for Ward et al.'s 0.25 on z-scored data, the clean std for ``NNPE.from_simulations``. Too small a slab
+          for the data buys no robustness; too large a one drowns the data (near-prior posteriors). The check
+          waits for a batch with at least :data:`SCALE_CHECK_MIN_SAMPLES` samples per dimension.
+        """
+        x, x2d = _prepare(data, self._per_dimension, caller)
+        d = x2d.shape[1]
+        automatic = self._spike is None or self._slab is None
+        std = None
+        if x.size == 0:
+            std = np.zeros(d if self._per_dimension else ())
+        elif automatic:
+            std = _column_std(x2d, self._per_dimension)
+            manual = [scale for scale in (self._spike, self._slab) if scale is not None]
+            if not self._warned_zero_scales and not np.any(std > 0) and not any(np.any(m > 0) for m in manual):
+                self._warn_zero_scales(x.shape, caller, default_spike, default_slab)
+        if x.size and not self._scales_checked and self._slab is not None:
+            self._check_manual_scales(x2d, caller, default_spike, default_slab)
+        dtype = _output_dtype(x.dtype)
+        spike = _resolve("spike_scale", self._spike, default_spike, std if automatic else None, d, dtype)
+        slab = _resolve("slab_scale", self._slab, default_slab, std if automatic else None, d, dtype)
+        return _noisy_copy(x, x2d, self.stream.bit_generator, spike, slab)
+
+    def _warn_zero_scales(self, shape: tuple[int, ...], caller: str, default_spike: float, default_slab: float):
+        self._warned_zero_scales = True
+        warnings.warn(
+            f"{caller}: automatic scales are {default_spike:g} and {default_slab:g} times the std of the batch, "
+            f"which is zero for this batch of shape {shape} (a batch of one sample, or constant data): no noise was "
+            "added. Use batches of several samples, or fixed scales from clean simulations: "
+            "NNPE.from_simulations(clean).",
+            UserWarning,
+            stacklevel=5,
+        )
+
+    def _check_manual_scales(self, x2d: np.ndarray, caller: str, default_spike: float, default_slab: float) -> None:
+        rows, d = x2d.shape
+        if rows >= SCALE_CHECK_MIN_SAMPLES:
+            std = _column_std(x2d, per_dimension=True)
+        elif not self._per_dimension and x2d.size >= SCALE_CHECK_MIN_SAMPLES:
+            std = _column_std(x2d, per_dimension=False)
+        else:
+            return  # too few samples for a trustworthy std: check a later batch
+        self._scales_checked = True
+        if self._slab is None or not np.any(self._slab > 0) or default_slab <= 0:
+            return  # the slab carries the robustness: only a manual, non-zero slab is judged
+        name, scale, factor = "slab_scale", self._slab, default_slab
+        unit = scale / factor  # the data std that the scale is made for
+        units = np.broadcast_to(unit, std.shape)
+        judged = (std > 0) & (units > 0)
+        ratio = std[judged] / units[judged]
+        off = (ratio > SCALE_CHECK_FACTOR) | (ratio < 1 / SCALE_CHECK_FACTOR)
+        if not np.any(off):
+            return
+        where = f"dimension(s) {np.flatnonzero(judged)[off][:5].tolist()}" if std.ndim else "all entries"
+        warnings.warn(
+            f"{caller}: manual scales are absolute: {name}={_short(scale)} is made for data with std {_short(unit)} "
+            f"({name} / {factor:g}), but this batch has std {_short(std)}, off by more than {SCALE_CHECK_FACTOR:g}x in "
+            f"{where}. Absolute scales assume z-scored data. On raw data use NNPE.from_simulations(clean), which "
+            "scales the noise by the std of clean simulations (Ward et al.'s recipe), or automatic scales "
+            "(spike_scale=None, slab_scale=None).",
+            UserWarning,
+            stacklevel=5,
         )
 
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments, as plain Python values."""
         return {
-            "spike_scale": None if self.spike_scale is None else self.spike_scale.tolist(),
-            "slab_scale": None if self.slab_scale is None else self.slab_scale.tolist(),
-            "per_dimension": self.per_dimension,
-            "seed": self.stream.seed,
+            "spike_scale": None if self._spike is None else self._spike.tolist(),
+            "slab_scale": None if self._slab is None else self._slab.tolist(),
+            "per_dimension": self._per_dimension,
+            "seed": self.seed,
         }
+
+
+def _public(scale: np.ndarray | None) -> float | np.ndarray | None:
+    """A validated scale as users see it: None, a float, or a read-only 1D array."""
+    if scale is None or scale.ndim:
+        return scale
+    return float(scale)
+
+
+def _short(values: np.ndarray) -> str:
+    values = np.atleast_1d(values)
+    if values.size == 1:
+        return f"{values[0]:.3g}"
+    shown = ", ".join(f"{v:.3g}" for v in values[:5])
+    return f"[{shown}{', ...' if values.size > 5 else ''}]"
+
+
+class _Setting:
+    """A public attribute that reads and assigns the setting of the same name on ``self._noise``."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return getattr(obj._noise, self.name)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        setattr(obj._noise, self.name, value)
+
+
+class SpikeSlabSettings:
+    """The public settings of an NNPE noise source (augmentation or adapter transform), read from its noise.
+
+    Subclasses set ``self._noise`` to a :class:`SpikeSlabNoise`. The attributes are the settings in use:
+    assigning one validates it and changes the noise that is drawn next. ``DEFAULT_SPIKE`` and ``DEFAULT_SLAB``
+    are the factors of automatic scales; a subclass may override them.
+    """
+
+    DEFAULT_SPIKE: float = DEFAULT_SPIKE
+    DEFAULT_SLAB: float = DEFAULT_SLAB
+
+    _noise: SpikeSlabNoise
+
+    spike_scale = _Setting()
+    """Scale of the Normal spike: None (automatic), a float, or a 1D array (one per dimension)."""
+    slab_scale = _Setting()
+    """Scale of the Cauchy slab: None (automatic), a float, or a 1D array (one per dimension)."""
+    per_dimension = _Setting()
+    """Whether automatic (and array) scales act per dimension of the last axis, or globally."""
+    seed = _Setting()
+    """Seed of the noise stream (None: fresh entropy). Assigning one restarts the stream from it."""
+    rng = _Setting()
+    """A ``numpy.random.Generator`` that shares the noise stream. Assigning a Generator makes the noise draw from
+    it (``seed`` then reads None)."""
+
+    def _add_noise(self, data: npt.ArrayLike, caller: str) -> np.ndarray:
+        cls = type(self)
+        return self._noise(data, caller=caller, default_spike=cls.DEFAULT_SPIKE, default_slab=cls.DEFAULT_SLAB)

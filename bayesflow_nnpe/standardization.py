@@ -1,125 +1,239 @@
-"""NNPE and standardization: the pitfall, a guard against it, and the recipe that avoids it.
+"""NNPE and running standardization: the pitfall, a check users can call, and an automatic guard.
 
-The pitfall: BayesFlow approximators can standardize conditions with running moments over all training batches
+The pitfall: BayesFlow approximators can standardize their inputs with running moments over all training batches
 (``standardize="all"``, or a list with ``"inference_conditions"`` or ``"summary_variables"``). Cauchy noise has no
 variance, so those running standard deviations grow without bound during training, and clean data at inference
-are compressed towards zero by that factor. The guard warns once when NNPE noise is drawn for such an approximator.
+are squeezed towards zero by that factor. Ward et al. (2022) z-score with FIXED statistics of clean simulations
+instead, then add the noise (``NNPE.from_simulations``, ``standardize_then_nnpe``).
 
-The recipe (Ward et al., 2022): z-score the data with a FIXED mean and std of clean simulations, then add noise at
-the scales meant for standardized data; :func:`standardize_then_nnpe` appends both to an adapter.
+* :func:`check_standardization` inspects an approximator (and the augmentations it is trained with) and warns,
+  deterministically, whenever it is called.
+* :class:`StandardizationGuard` is the automatic path that every NNPE noise source runs before it draws: it looks
+  for the BayesFlow approximator whose ``fit`` is running, in this thread or, from a worker thread, in the others,
+  and checks it once. A noise source that has not found an approximator yet keeps looking.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import warnings
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import FrameType
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
+from . import compat
+from .noise import SpikeSlabSettings
 
-from .noise import DEFAULT_SLAB, DEFAULT_SPIKE
-
-__all__ = ["running_standardization", "standardize_then_nnpe", "warn_if_running_standardization"]
+__all__ = ["AT_RISK", "StandardizationGuard", "check_standardization", "running_standardization"]
 
 AT_RISK = ("inference_conditions", "summary_variables")
 """Approximator inputs that NNPE noise on observed data reaches."""
 
+_lock = threading.Lock()
 _warned: weakref.WeakSet = weakref.WeakSet()  # approximators warned about (ids could be reused after collection)
 
 
+def _members(approximator: Any) -> list[Any]:
+    """The approximator itself, or the members of an ensemble."""
+    members = getattr(approximator, "approximators", None)
+    if isinstance(members, Mapping):
+        return [m for member in members.values() for m in _members(member)]
+    return [approximator]
+
+
+def _adapter_keys(adapter: Any) -> set[str]:
+    """Every string in the configurations of an adapter's transforms: the keys they read, write or rename."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, Mapping):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+
+    for transform in getattr(adapter, "transforms", []):
+        get_config = getattr(transform, "get_config", None)
+        if get_config is not None:
+            try:
+                walk(get_config())
+            except NotImplementedError:
+                continue
+    return found
+
+
+def _will_have(approximator: Any, key: str) -> bool:
+    """Whether an approximator that is not built yet will receive input ``key``."""
+    has_summary_network = getattr(approximator, "summary_network", None) is not None
+    if key == "summary_variables":
+        return has_summary_network
+    return not has_summary_network or key in _adapter_keys(getattr(approximator, "adapter", None))
+
+
 def running_standardization(approximator: Any) -> list[str]:
-    """The inputs at risk (see :data:`AT_RISK`) that ``approximator`` standardizes with running moments."""
-    standardizer = getattr(approximator, "standardizer", None)
-    keys = getattr(standardizer, "standardize", None)
-    if keys is None:
-        return []
-    if keys == "all":
-        return list(AT_RISK)
-    return [key for key in ([keys] if isinstance(keys, str) else keys) if key in AT_RISK]
+    """The inputs at risk (see :data:`AT_RISK`) that ``approximator`` has and standardizes with running moments.
+
+    A built approximator answers exactly (its standardization layers); before it is built, ``standardize="all"``
+    covers ``summary_variables`` if it has a summary network, and ``inference_conditions`` if it has no summary
+    network or its adapter names them. Ensembles answer for all their members.
+
+    Examples
+    --------
+    >>> import bayesflow as bf
+    >>> from bayesflow_nnpe import running_standardization
+    >>> flow = bf.networks.CouplingFlow(depth=1)
+    >>> running_standardization(bf.approximators.ContinuousApproximator(
+    ...     adapter=bf.Adapter(), inference_network=flow, standardize="all"))  # doctest: +SKIP
+    ['inference_conditions']
+    """
+    at_risk = set()
+    for member in _members(approximator):
+        keys = getattr(getattr(member, "standardizer", None), "standardize", None)
+        if not keys:
+            continue
+        if keys == "all":  # not built yet: what it will have
+            keys = [key for key in AT_RISK if _will_have(member, key)]
+        elif isinstance(keys, str):
+            keys = [keys]
+        at_risk.update(key for key in keys if key in AT_RISK)
+    return [key for key in AT_RISK if key in at_risk]
 
 
-def _approximator_on_stack() -> Any:
-    """The BayesFlow approximator (estimator) whose ``fit`` is on the call stack, if any."""
-    frame = sys._getframe(1)
+def _noise_sources(approximator: Any, augmentations: Any) -> list[str]:
+    """Where NNPE noise feeds ``approximator``: its adapters' NNPE transforms and NNPE augmentations."""
+    sources = []
+    for member in _members(approximator):
+        for transform in getattr(getattr(member, "adapter", None), "transforms", []):
+            if isinstance(transform, SpikeSlabSettings):
+                sources.append(f"{type(transform).__name__}{transform.keys} in its adapter")
+    if isinstance(augmentations, Mapping):
+        sources += [f"augmentations[{k!r}]" for k, v in augmentations.items() if isinstance(v, SpikeSlabSettings)]
+    elif isinstance(augmentations, Sequence) and not isinstance(augmentations, str):
+        sources += [f"augmentations[{i}]" for i, v in enumerate(augmentations) if isinstance(v, SpikeSlabSettings)]
+    elif isinstance(augmentations, SpikeSlabSettings):
+        sources.append(repr(augmentations))
+    return sources
+
+
+def _message(at_risk: list[str], source: str) -> str:
+    return (
+        f"NNPE noise ({source}) reaches an approximator that standardizes {at_risk} with running moments over all "
+        "training batches. Cauchy noise has no variance: those running stds grow without bound and clean data at "
+        "inference are squeezed towards zero. Standardize only 'inference_variables' in the approximator, and "
+        "z-score the data with fixed statistics of clean simulations instead: NNPE.from_simulations(clean[key]) "
+        "as the augmentation, or bayesflow_nnpe.standardize_then_nnpe(adapter, keys, clean) in the adapter."
+    )
+
+
+def check_standardization(approximator: Any, augmentations: Any = None, *, strict: bool = False) -> list[str]:
+    """Check, deterministically, whether NNPE noise meets running standardization in ``approximator``.
+
+    Noise feeds the approximator through NNPE transforms in its adapter (the adapter variant) or through the
+    NNPE augmentations it is trained with: pass those as ``augmentations``, as given to ``fit_*``. Call it before
+    or after training; it warns every time it finds the problem.
+
+    Parameters
+    ----------
+    approximator : bayesflow approximator (estimator)
+        The approximator to inspect, e.g. ``workflow.approximator`` (bayesflow 2.0) or ``workflow.estimator``.
+    augmentations : mapping, sequence or NNPE, optional
+        The augmentations of training, if any (NNPE objects among them are recognised).
+    strict : bool, default=False
+        Raise a ``ValueError`` instead of warning.
+
+    Returns
+    -------
+    list of str
+        The inputs that receive NNPE noise and are standardized with running moments (empty if none, or if no
+        NNPE noise feeds the approximator).
+
+    Warns
+    -----
+    UserWarning
+        If that list is not empty (and ``strict`` is False).
+
+    Examples
+    --------
+    >>> import bayesflow as bf
+    >>> from bayesflow_nnpe import NNPE, check_standardization
+    >>> workflow = bf.BasicWorkflow(adapter=bf.Adapter(), inference_network=bf.networks.CouplingFlow(),
+    ...                             standardize="inference_variables")
+    >>> check_standardization(workflow.approximator, {"x": NNPE()})  # doctest: +SKIP
+    []
+    """
+    sources = _noise_sources(approximator, augmentations)
+    at_risk = running_standardization(approximator) if sources else []
+    if at_risk:
+        message = _message(at_risk, ", ".join(sources))
+        if strict:
+            raise ValueError(message)
+        warnings.warn(message, UserWarning, stacklevel=2)
+    return at_risk
+
+
+def _fitting_in(frame: FrameType | None, base: type) -> Any:
+    """The approximator whose ``fit`` (BayesFlow's, a subclass's or keras') is on the stack of ``frame``."""
     while frame is not None:
-        candidate = frame.f_locals.get("self")
-        # only BayesFlow's own objects are asked (getattr on arbitrary objects may run arbitrary code); on the torch
-        # backend layers live in torch's _modules, not in __dict__, hence getattr
-        if type(candidate).__module__.startswith("bayesflow.") and hasattr(candidate, "standardizer"):
-            return candidate
+        if frame.f_code.co_name == "fit":
+            candidate = frame.f_locals.get("self")
+            if isinstance(candidate, base):
+                return candidate
         frame = frame.f_back
     return None
 
 
-def warn_if_running_standardization() -> None:
-    """Warn once per approximator if NNPE noise is being drawn for one that standardizes conditions on the fly.
+def _other_threads() -> Iterator[FrameType]:
+    own = threading.get_ident()
+    return (frame for ident, frame in sys._current_frames().items() if ident != own)
 
-    Called by the noise core on its first draw. Approximators build from their first training batch inside ``fit``
-    in the main thread, so that first draw finds the approximator on the call stack.
+
+def fitting_approximator() -> Any:
+    """The BayesFlow approximator being fitted: on this thread's stack or, from a worker thread, on another's.
+
+    Keras ``PyDataset`` worker threads draw batches while the thread that called ``fit`` waits for them, so a
+    worker finds the approximator on that thread's stack. Worker processes have no such thread and find nothing.
     """
-    approximator = _approximator_on_stack()
-    if approximator is None or approximator in _warned:
-        return
-    at_risk = running_standardization(approximator)
-    if not at_risk:
-        return
-    _warned.add(approximator)
-    warnings.warn(
-        f"NNPE noise is being added to training data of an approximator that standardizes {at_risk} with running "
-        "moments over all training batches. Cauchy noise has no variance: those running stds grow without bound "
-        "and clean data at inference are squeezed towards zero. Leave the conditions out of the approximator's "
-        "`standardize` and z-score them with fixed statistics of clean simulations before the noise, e.g. "
-        "bayesflow_nnpe.standardize_then_nnpe(adapter, keys, clean_simulations).",
-        UserWarning,
-        stacklevel=4,
-    )
+    try:
+        base = compat.approximator_class()
+    except ImportError:
+        return None
+    found = _fitting_in(sys._getframe(1), base)
+    if found is None and threading.current_thread() is not threading.main_thread():
+        for frame in _other_threads():
+            found = _fitting_in(frame, base)
+            if found is not None:
+                break
+    return found
 
 
-def standardize_then_nnpe(
-    adapter: Any,
-    keys: str | Sequence[str],
-    clean: Mapping[str, npt.ArrayLike],
-    *,
-    spike_scale: npt.ArrayLike = DEFAULT_SPIKE,
-    slab_scale: npt.ArrayLike = DEFAULT_SLAB,
-    per_dimension: bool = False,
-    seed: int | None = None,
-) -> Any:
-    """Append Ward et al.'s recipe to ``adapter``: fixed z-scoring of ``keys`` with clean statistics, then NNPE.
+class StandardizationGuard:
+    """The automatic check of one noise source: finds the approximator it feeds and checks it, once.
 
-    Parameters
-    ----------
-    adapter : bayesflow.Adapter
-        The adapter to extend (returned, as BayesFlow's adapter methods do).
-    keys : str or sequence of str
-        The entries to standardize and perturb.
-    clean : Mapping[str, array_like]
-        Clean simulations, e.g. ``simulator.sample(10_000)``; mean and std are taken over all axes but the last.
-    spike_scale, slab_scale : float or array_like
-        Noise scales on the standardized scale (defaults of Ward et al., 2022).
-    per_dimension : bool, default=False
-        As in :class:`bayesflow_nnpe.NNPE`; Ward et al. use global noise.
-    seed : int or None
-        Seed of the noise stream.
-
-    Returns
-    -------
-    bayesflow.Adapter
-        ``adapter``, with a ``Standardize`` transform per key and an ``NNPETransform`` appended.
-
-    Examples
-    --------
-    >>> clean = simulator.sample(10_000)  # doctest: +SKIP
-    >>> adapter = standardize_then_nnpe(bf.Adapter().convert_dtype("float64", "float32"), "x", clean)  # doctest: +SKIP
+    The guard is done only once it has found an approximator, so draws before ``fit`` (a quick look at the noise)
+    do not use it up. Each approximator is warned about at most once per process, whichever source finds it.
     """
-    keys = [keys] if isinstance(keys, str) else list(keys)
-    for key in keys:
-        x = np.asarray(clean[key], dtype=np.float64)
-        x = x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)
-        mean, std = x.mean(axis=0), x.std(axis=0)
-        std = np.where(std > 0, std, 1.0)  # constant dimensions are only shifted
-        adapter = adapter.standardize(key, mean=mean.tolist(), std=std.tolist())
-    return adapter.nnpe(keys, spike_scale=spike_scale, slab_scale=slab_scale, per_dimension=per_dimension, seed=seed)
+
+    def __init__(self, source: Callable[[], str]):
+        self.source = source
+        self.done = False
+
+    def __call__(self) -> None:
+        if self.done:
+            return
+        approximator = fitting_approximator()
+        if approximator is None:
+            return
+        with _lock:
+            if self.done:
+                return
+            self.done = True
+            at_risk = running_standardization(approximator)
+            if not at_risk or approximator in _warned:
+                return
+            _warned.add(approximator)
+        warnings.warn(_message(at_risk, self.source()), UserWarning, stacklevel=4)

@@ -20,7 +20,6 @@ returns its input dict untouched, so inference is bit-identical with and without
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -30,7 +29,9 @@ from bayesflow.adapters import Adapter
 from bayesflow.adapters.transforms import Transform
 from bayesflow.utils.serialization import serializable
 
-from .noise import SpikeSlabNoise
+from . import compat
+from .noise import SpikeSlabNoise, SpikeSlabSettings
+from .standardization import StandardizationGuard
 
 __all__ = ["NNPETransform", "nnpe", "register_adapter_method", "without_nnpe"]
 
@@ -38,17 +39,8 @@ NOISY_STAGES = (None, "training")
 """Values of the ``stage`` keyword on which a strict forward call adds noise."""
 
 
-def _is_traced(value: Any) -> bool:
-    """Whether ``value`` is a symbolic tensor of a compiler (jax.jit, torch.compile): host noise cannot go there."""
-    jax = sys.modules.get("jax")
-    if jax is not None and isinstance(value, jax.core.Tracer):
-        return True
-    torch = sys.modules.get("torch")
-    return torch is not None and torch.compiler.is_compiling()
-
-
 @serializable("bayesflow_nnpe")
-class NNPETransform(Transform):
+class NNPETransform(SpikeSlabSettings, Transform):
     """Adds NNPE spike-and-slab noise to the given keys of training batches, and never at inference.
 
     Same noise, scales, dtypes and errors as :class:`bayesflow_nnpe.NNPE` (both use :mod:`bayesflow_nnpe.noise`).
@@ -67,6 +59,13 @@ class NNPETransform(Transform):
         As in :class:`bayesflow_nnpe.NNPE`.
     seed : int or None, default=None
         Seed of the noise stream (restarted when a saved adapter is loaded).
+
+    Attributes
+    ----------
+    keys : list of str
+        The entries perturbed.
+    spike_scale, slab_scale, per_dimension, seed, rng
+        The settings in use, as on :class:`bayesflow_nnpe.NNPE`: assigning one changes the noise drawn next.
 
     Examples
     --------
@@ -94,10 +93,9 @@ class NNPETransform(Transform):
         keys = [keys] if isinstance(keys, str) else list(keys)
         if not keys or not all(isinstance(key, str) for key in keys):
             raise TypeError(f"keys must be a key or a non-empty sequence of keys (str), got {keys!r}.")
-        self._noise = SpikeSlabNoise(spike_scale, slab_scale, per_dimension, seed)
         self.keys = keys
-        self.per_dimension = self._noise.per_dimension
-        self.seed = seed
+        self._noise = SpikeSlabNoise(spike_scale, slab_scale, per_dimension, seed, process=compat.process_index)
+        self._guard = StandardizationGuard(self.__repr__)
 
     def forward(
         self, data: dict[str, Any], *, strict: bool = True, stage: str | None = None, **kwargs: Any
@@ -107,15 +105,16 @@ class NNPETransform(Transform):
         missing = [key for key in self.keys if key not in data]
         if missing:
             raise KeyError(f"NNPETransform: keys {missing} are not in the data (keys: {list(data)}).")
+        self._guard()
         data = dict(data)
         for key in self.keys:
-            if _is_traced(data[key]):
+            if compat.is_traced(data[key]):
                 raise RuntimeError(
                     "NNPETransform draws its noise with numpy and cannot run inside a compiled adapter: compiling "
                     "would freeze one noise draw into the graph. Use Adapter(jit_compile=False), or add the noise "
                     f"before the adapter with augmentations={{{key!r}: bayesflow_nnpe.NNPE(...)}}."
                 )
-            data[key] = self._noise(data[key], caller=f"NNPETransform[{key!r}]")
+            data[key] = self._add_noise(data[key], caller=f"{type(self).__name__}[{key!r}]")
         return data
 
     def inverse(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -166,7 +165,7 @@ def nnpe(
     --------
     >>> adapter = bf.Adapter().standardize("x", mean=0.0, std=2.0).nnpe("x", per_dimension=False)  # doctest: +SKIP
     """
-    if getattr(self, "jit_compile", False):
+    if compat.adapter_option("jit_compile") and self.jit_compile:
         warnings.warn(
             "Adapter(jit_compile=True) with .nnpe(): inference calls of this adapter stay compiled, but training "
             "batches run eagerly (NNPE noise cannot be compiled; bayesflow warns once when it falls back). "
@@ -183,14 +182,22 @@ def nnpe(
 def without_nnpe(adapter: Adapter) -> Adapter:
     """A copy of ``adapter`` without its NNPE transforms, e.g. for a clean validation dataset.
 
-    The other transforms are shared, not copied, so a ``Concatenate`` fitted on training batches stays fitted.
+    Built with the Adapter's public API (a slice, then deletions), so the copy keeps the adapter's settings
+    (bayesflow 2.1: ``device``, ``differentiable``, ``jit_compile``) and gets its own compile cache. The other
+    transforms are shared, not copied, so a ``Concatenate`` fitted on training batches stays fitted.
+
+    Examples
+    --------
+    >>> import bayesflow as bf
+    >>> import bayesflow_nnpe
+    >>> adapter = bf.Adapter().nnpe("x").rename("x", "inference_conditions")
+    >>> bayesflow_nnpe.without_nnpe(adapter)
+    Adapter([0: Rename('x' -> 'inference_conditions')])
     """
-    kept = [t for t in adapter.transforms if not isinstance(t, NNPETransform)]
-    clean = Adapter.__new__(Adapter)
-    clean.__dict__.update(adapter.__dict__)
-    clean.transforms = kept
-    if hasattr(clean, "_reset_compile_cache"):
-        clean._reset_compile_cache()
+    clean = adapter[:]
+    for index in reversed(range(len(clean))):
+        if isinstance(clean[index], NNPETransform):
+            del clean[index]
     return clean
 
 

@@ -31,6 +31,14 @@ def recording_simulator():
     return bf.make_simulator([prior, likelihood, keep_clean])
 
 
+def approximator_class():
+    """BayesFlow's standard approximator: ``BasicEstimator`` from bayesflow 2.1, ``ContinuousApproximator`` before."""
+    estimators = getattr(bf, "estimators", None)
+    if estimators is not None and hasattr(estimators, "BasicEstimator"):
+        return estimators.BasicEstimator
+    return bf.approximators.ContinuousApproximator
+
+
 def tiny_flow():
     return bf.networks.CouplingFlow(depth=1, subnet_kwargs={"widths": (16,)})
 

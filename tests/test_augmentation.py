@@ -1,7 +1,6 @@
 """The NNPE augmentation contract, item by item."""
 
 import inspect
-import multiprocessing
 import pickle
 import warnings
 
@@ -37,7 +36,7 @@ def test_documented_example_works():
 
 
 def test_extra_keyword_arguments_are_ignored():
-    x = np.ones((4, 2))
+    x = np.arange(8.0).reshape(4, 2)
     assert NNPE(seed=1)(x, stage="training", anything=1).shape == (4, 2)
 
 
@@ -104,13 +103,13 @@ def test_automatic_scales_follow_each_batch():
     ],
 )
 def test_output_dtype(dtype, expected):
-    x = np.ones((8, 2), dtype=dtype)
+    x = (np.arange(16) % 3).reshape(8, 2).astype(dtype)
     assert NNPE(seed=1)(x).dtype == expected
 
 
 def test_integer_data_gets_the_full_noise():
     # Upstream casts manual scales to the data's integer dtype: 0.01 -> 0, so no noise at all.
-    x = np.arange(60_000, dtype=np.int64).reshape(-1, 1)
+    x = (np.arange(60_000, dtype=np.int64) % 3).reshape(-1, 1)
     noise = noise_of(NNPE(spike_scale=0.01, slab_scale=0.25, seed=10), x)
     assert ks_pvalue(noise, 0.01, 0.25) > ALPHA
 
@@ -118,7 +117,7 @@ def test_integer_data_gets_the_full_noise():
 def test_float32_is_computed_without_float64_copies_of_the_data():
     import tracemalloc
 
-    x = np.ones((4096, 256), dtype=np.float32)
+    x = np.random.default_rng(11).normal(size=(4096, 256)).astype(np.float32)
     nnpe = NNPE(seed=11)
     nnpe(x)
     tracemalloc.start()
@@ -169,20 +168,44 @@ def test_empty_batch_returns_empty_copy_without_warnings(shape, spike):
     assert y.shape == shape and y.dtype == np.float32 and not np.shares_memory(x, y)
 
 
-@pytest.mark.parametrize("per_dimension", [True, False])
-def test_constant_data_gets_zero_noise_with_automatic_scales(per_dimension):
+def test_constant_dimensions_get_zero_noise_with_automatic_scales():
     x = np.full((100, 3), 5.0)
-    if per_dimension:
-        x[:, 1] = np.random.default_rng(18).normal(size=100)
+    x[:, 1] = np.random.default_rng(18).normal(size=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # some dimensions vary: the noise is not zero for the whole batch
+        y = NNPE(per_dimension=True, seed=19)(x)
+    np.testing.assert_array_equal(y[:, [0, 2]], x[:, [0, 2]])
+    assert np.all(y[:, 1] != x[:, 1])
+
+
+ZERO = "zero for this batch"
+
+
+@pytest.mark.parametrize(
+    ("batch", "per_dimension"),
+    [
+        (np.full((100, 3), 5.0), True),
+        (np.full((100, 3), 5.0), False),
+        (np.array([[1.0, 2.0, 3.0]]), True),  # one sample: every per-dimension std is zero
+        (np.array([[2.0]]), False),  # one entry: the global std is zero
+    ],
+    ids=["constant", "constant-global", "one-sample", "one-entry-global"],
+)
+def test_automatic_scales_zero_for_a_whole_batch_warn_once(batch, per_dimension):
+    nnpe = NNPE(per_dimension=per_dimension, seed=19)
+    with pytest.warns(UserWarning, match=ZERO) as caught:
+        y = nnpe(batch)
+        nnpe(batch)
+    assert len([w for w in caught if ZERO in str(w.message)]) == 1  # once
+    np.testing.assert_array_equal(y, batch)
+    assert "from_simulations" in str(caught[0].message)
+
+
+def test_a_manual_slab_still_adds_noise_and_does_not_warn_about_zero_scales():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        y = NNPE(per_dimension=per_dimension, seed=19)(x)
-    assert np.all(np.isfinite(y))
-    if per_dimension:
-        np.testing.assert_array_equal(y[:, [0, 2]], x[:, [0, 2]])
-        assert np.all(y[:, 1] != x[:, 1])
-    else:
-        np.testing.assert_array_equal(y, x)
+        y = NNPE(slab_scale=0.3, seed=1)(np.full((100, 2), 0.5))
+    assert np.any(y != 0.5)
 
 
 # --- bad input ---------------------------------------------------------------------------------------------------
@@ -194,7 +217,9 @@ def test_non_finite_data_is_rejected_with_count_and_position(bad):
     x[4, 2] = bad
     x[7, 0] = bad
     for nnpe in (NNPE(seed=1), NNPE(spike_scale=0.1, slab_scale=0.1, seed=1)):
-        with pytest.raises(ValueError, match=r"2 NaN or infinite value\(s\) of 30 \(first at index \(4, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"2 NaN or infinite value\(s\) of 30 \(first at index \(4, 2\) of the batch"
+        ):
             nnpe(x)
 
 
@@ -232,7 +257,7 @@ def test_zero_dimensional_data_with_per_dimension_is_rejected():
         ({"spike_scale": "big"}, TypeError, "non-negative float"),
         ({"slab_scale": "0.5"}, TypeError, "non-negative float"),
         ({"per_dimension": "yes"}, TypeError, "per_dimension must be True or False"),
-        ({"seed": -1}, TypeError, "non-negative int"),
+        ({"seed": -1}, ValueError, "non-negative int"),
         ({"seed": 1.5}, TypeError, "non-negative int"),
     ],
 )
@@ -273,49 +298,181 @@ def test_pickling_in_the_same_process_continues_the_stream():
     np.testing.assert_array_equal(a(x), b(x))
 
 
-def _draw(nnpe):
-    return nnpe(np.zeros((16, 4)))
+# --- attributes are the settings in use ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
-def test_worker_processes_draw_independent_noise(method):
-    nnpe = NNPE(spike_scale=1.0, slab_scale=1.0, seed=7)
-    ctx = multiprocessing.get_context(method)
-    with ctx.Pool(3) as pool:
-        results = [pool.apply_async(_draw, (nnpe,)) for _ in range(9)]
-        draws = np.concatenate([r.get(timeout=120) for r in results])
-    draws = np.concatenate([draws, _draw(nnpe)])  # the parent's own stream, too
-    assert len(np.unique(draws)) == draws.size
+def test_assigned_scales_change_the_noise_and_the_repr():
+    nnpe = NNPE(spike_scale=0.01, slab_scale=0.25, per_dimension=False, seed=30)
+    nnpe(np.random.default_rng(29).normal(size=(64, 1)))  # z-scored data: the scale check is done
+    nnpe.spike_scale, nnpe.slab_scale = 0.5, 2.0
+    assert (nnpe.spike_scale, nnpe.slab_scale) == (0.5, 2.0)
+    assert repr(nnpe) == "NNPE(spike_scale=0.5, slab_scale=2.0, per_dimension=False, seed=30)"
+    assert ks_pvalue(noise_of(nnpe, np.zeros((50_000, 1))), 0.5, 2.0) > ALPHA
+    assert ks_pvalue(noise_of(nnpe, np.zeros((50_000, 1))), 0.01, 0.25) < ALPHA  # and no longer the old scales
+    nnpe.slab_scale = None  # back to automatic
+    x = np.random.default_rng(31).normal(size=(50_000, 1)) * 3.0
+    assert ks_pvalue(noise_of(nnpe, x), 0.5, 0.25 * x.std()) > ALPHA
 
 
-pytestmark = pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")
+def test_assigned_per_dimension_changes_automatic_scales():
+    nnpe = NNPE(seed=32)
+    nnpe.per_dimension = False
+    x = np.random.default_rng(33).normal(size=(40_000, 2)) * np.array([1.0, 10.0])
+    assert nnpe.per_dimension is False
+    assert ks_pvalue(noise_of(nnpe, x)[:, 0], 0.01 * x.std(), 0.25 * x.std()) > ALPHA  # one global std
 
 
-def _fork_children_draw(nnpe, children=3):
-    """Fork `children` processes that each draw once from the inherited state; return all draws."""
-    import os
-
-    draws = []
-    for _ in range(children):
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # child
-            os.close(read)
-            os.write(write, _draw(nnpe).tobytes())
-            os._exit(0)
-        os.close(write)
-        with os.fdopen(read, "rb") as f:
-            draws.append(np.frombuffer(f.read(), dtype=np.float64))
-        os.waitpid(pid, 0)
-    return np.concatenate(draws)
+def test_assigned_settings_are_validated():
+    nnpe = NNPE(spike_scale=[0.1, 0.2])
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        nnpe.slab_scale = -1.0
+    with pytest.raises(ValueError, match="Pass per_dimension=True"):
+        nnpe.per_dimension = False  # array scales need per-dimension noise
+    with pytest.raises(ValueError, match="non-negative int"):
+        nnpe.seed = -3
+    assert nnpe.per_dimension is True and nnpe.slab_scale is None and nnpe.seed is None
 
 
-def test_forked_children_never_replay_the_parents_stream():
-    draws = _fork_children_draw(NNPE(spike_scale=1.0, slab_scale=1.0, seed=8))
-    assert len(np.unique(draws)) == draws.size
+def test_assigned_seed_restarts_the_stream():
+    x = np.random.default_rng(36).normal(size=(32, 3))
+    a = NNPE(seed=1)
+    a(x)
+    a.seed = 7
+    assert a.seed == 7
+    np.testing.assert_array_equal(a(x), NNPE(seed=7)(x))
 
 
-def test_fork_check_has_power_against_upstream():
-    upstream = pytest.importorskip("bayesflow.augmentations").NNPE
-    draws = _fork_children_draw(upstream(spike_scale=1.0, slab_scale=1.0, per_dimension=False, seed=8))
-    assert len(np.unique(draws)) == draws.size // 3  # every child replays the same stream
+def test_scales_read_as_floats_or_read_only_arrays():
+    nnpe = NNPE(spike_scale=0.1, slab_scale=[0.2, 0.3])
+    assert isinstance(nnpe.spike_scale, float)
+    assert isinstance(nnpe.slab_scale, np.ndarray) and not nnpe.slab_scale.flags.writeable
+    with pytest.raises(ValueError):
+        nnpe.slab_scale[0] = 5.0  # the scale in use cannot change behind the object's back
+
+
+def test_a_subclass_gets_its_own_defaults():
+    class Wider(NNPE):
+        DEFAULT_SPIKE = 0.1
+        DEFAULT_SLAB = 1.0
+
+    x = np.random.default_rng(34).normal(size=(50_000, 1)) * 2.0
+    assert ks_pvalue(noise_of(Wider(seed=35), x), 0.1 * x.std(), 1.0 * x.std()) > ALPHA
+    assert np.allclose(Wider.from_simulations(x).slab_scale, 1.0 * x.std())
+
+
+def test_rng_accepts_a_generator_as_upstream_users_expect():
+    x = np.zeros((64, 2))
+    a, b, c = NNPE(1.0, 1.0, seed=1), NNPE(1.0, 1.0, seed=2), NNPE(1.0, 1.0, seed=3)
+    a.rng, b.rng, c.rng = np.random.default_rng(5), np.random.default_rng(5), np.random.default_rng(6)
+    assert a.seed is None  # the stream is the generator's now, not the seed's
+    first = a(x)
+    np.testing.assert_array_equal(first, b(x))
+    assert not np.any(first == c(x))
+    assert isinstance(a.rng, np.random.Generator) and a.rng is a.rng
+    a.rng.random(3)  # the generator shares the stream: drawing from it moves the noise on
+    b(x)
+    assert not np.any(a(x) == b(x))
+    with pytest.raises(TypeError, match="numpy.random.Generator"):
+        a.rng = 5
+
+
+# --- Ward's recipe on raw data: from_simulations ------------------------------------------------------------------
+
+
+def raw_data(shape=(20_000, 3), seed=40):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=shape) * np.array([0.01, 1.0, 300.0]) + np.array([5.0, -2.0, 1e3])
+
+
+@pytest.mark.parametrize("shape", [(20_000, 3), (500, 40, 3)])
+def test_from_simulations_scales_are_the_z_scales_times_the_clean_std(shape):
+    clean = raw_data(shape)
+    per_dim = NNPE.from_simulations(clean, spike_scale=0.02, slab_scale=0.5)
+    std = clean.reshape(-1, 3).std(axis=0)  # per dimension of the last axis, over all other axes
+    np.testing.assert_allclose(per_dim.spike_scale, 0.02 * std, rtol=1e-10)
+    np.testing.assert_allclose(per_dim.slab_scale, 0.5 * std, rtol=1e-10)
+    glob = NNPE.from_simulations(clean, per_dimension=False)
+    assert glob.per_dimension is False
+    np.testing.assert_allclose(glob.slab_scale, 0.25 * clean.std(), rtol=1e-10)
+    assert NNPE.from_simulations(clean).slab_scale.shape == (3,)  # defaults: Ward's 0.01 and 0.25
+
+
+def test_from_simulations_is_noise_on_clean_z_scores():
+    """Noise from the recipe on raw data = z-score with clean statistics, Ward's noise, undo the z-score."""
+    clean, raw = raw_data(seed=41), raw_data((1000, 3), seed=42)
+    mean, std = clean.mean(axis=0), clean.std(axis=0)
+    recipe = NNPE.from_simulations(clean, seed=9)(raw)
+    by_hand = NNPE(0.01, 0.25, seed=9)((raw - mean) / std) * std + mean
+    np.testing.assert_allclose(recipe, by_hand, rtol=1e-9, atol=1e-9 * np.abs(raw).max())
+    noise = (recipe - raw) / std  # and at the z-scale it is Ward's mixture
+    assert ks_pvalue(noise.ravel(), 0.01, 0.25) > ALPHA
+
+
+@pytest.mark.parametrize(
+    ("clean", "error", "match"),
+    [
+        (
+            np.array([[1.0, np.nan], [2.0, 3.0]]),
+            ValueError,
+            r"1 NaN or infinite value\(s\) of 4 \(first at index \(0, 1\) of the clean",
+        ),
+        (np.empty((0, 3)), ValueError, "at least 2 samples"),
+        (np.ones((1, 3)), ValueError, "at least 2 samples"),
+        (np.float64(3.0), ValueError, "at least one axis"),
+        (np.array([["a", "b"], ["c", "d"]]), TypeError, "real numeric data"),
+        ({"x": np.ones((4, 2))}, TypeError, r"pass an array, e.g. clean\['x'\]"),
+    ],
+    ids=["nan", "empty", "one-sample", "0-d", "strings", "dict"],
+)
+def test_from_simulations_rejects_bad_clean_data(clean, error, match):
+    with pytest.raises(error, match=match):
+        NNPE.from_simulations(clean)
+
+
+@pytest.mark.parametrize("bad", [-0.1, [0.1, 0.2], "0.2"])
+def test_from_simulations_rejects_bad_z_scales(bad):
+    with pytest.raises((TypeError, ValueError)):
+        NNPE.from_simulations(raw_data(), slab_scale=bad)
+
+
+# --- absolute scales on data far from unit scale ---------------------------------------------------------------------
+
+ABSOLUTE = "manual scales are absolute"
+
+
+def caught_warnings(fn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn()
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("factor", [100.0, 0.001])
+def test_absolute_scales_on_raw_data_warn_once(factor):
+    nnpe = NNPE(0.01, 0.25, per_dimension=False, seed=1)
+    x = np.random.default_rng(43).normal(size=(64, 3)) * factor
+    messages = caught_warnings(lambda: [nnpe(x) for _ in range(3)])
+    (message,) = [m for m in messages if ABSOLUTE in m]
+    assert "z-scored" in message and "from_simulations" in message
+
+
+def test_z_scored_data_and_the_recipe_do_not_warn():
+    z = np.random.default_rng(44).normal(size=(64, 3))
+    raw = raw_data((64, 3))
+    assert caught_warnings(lambda: NNPE(0.01, 0.25, per_dimension=False)(z)) == []
+    assert caught_warnings(lambda: NNPE(0.05, 1.0)(z * 3)) == []  # another slab, within 10x of Ward's, on z data
+    assert caught_warnings(lambda: NNPE(spike_scale=0.5)(z)) == []  # a manual spike alone is not judged
+    assert caught_warnings(lambda: NNPE.from_simulations(raw_data())(raw)) == []
+
+
+def test_one_dimension_far_from_unit_is_enough_to_warn():
+    x = np.random.default_rng(45).normal(size=(64, 3)) * np.array([1.0, 1.0, 50.0])
+    (message,) = caught_warnings(lambda: NNPE(0.01, 0.25)(x))
+    assert "dimension(s) [2]" in message
+
+
+def test_the_scale_check_waits_for_enough_samples():
+    nnpe = NNPE(0.01, 0.25, seed=2)
+    small = np.random.default_rng(46).normal(size=(4, 2)) * 1000
+    assert caught_warnings(lambda: nnpe(small)) == []  # 4 samples: no trustworthy std yet
+    assert len(caught_warnings(lambda: nnpe(np.repeat(small, 8, axis=0)))) == 1

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from stats import ALPHA, binomial_ok, ks_pvalue
 
-from bayesflow_nnpe import NNPE, NoiseStream, spike_and_slab
+from bayesflow_nnpe import NNPE
+from bayesflow_nnpe.noise import NoiseStream, spike_and_slab
 
 N = 200_000
 
@@ -104,3 +105,33 @@ def test_automatic_scales_use_the_exact_batch_std(dtype, shape):
     exact = x.astype(np.float64).reshape(-1, shape[-1])
     np.testing.assert_allclose(_column_std(x2d, True), exact.std(axis=0), rtol=1e-5)
     np.testing.assert_allclose(_column_std(x2d, False), exact.std(), rtol=1e-5)
+
+
+def raw_words(bit_generator, n=8):
+    return bit_generator.random_raw(n)
+
+
+def test_a_seeded_stream_in_a_distributed_job_is_the_processes_seed_sequence_child():
+    """Process i of a job draws from SeedSequence(seed).spawn(...)[i]; a single process from SeedSequence(seed)."""
+    children = np.random.SeedSequence(5).spawn(3)
+    for index in range(3):
+        stream = NoiseStream(5, process=lambda index=index: (index, 3))
+        np.testing.assert_array_equal(raw_words(stream.bit_generator), raw_words(np.random.PCG64(children[index])))
+    single = NoiseStream(5)
+    np.testing.assert_array_equal(
+        raw_words(single.bit_generator), raw_words(np.random.PCG64(np.random.SeedSequence(5)))
+    )
+
+
+def test_the_process_is_read_at_the_first_draw_not_at_construction():
+    where = {"process": (0, 1)}
+    stream = NoiseStream(5, process=lambda: where["process"])
+    where["process"] = (1, 2)  # e.g. jax.distributed.initialize ran after NNPE(...) was built
+    expected = np.random.PCG64(np.random.SeedSequence(5).spawn(2)[1])
+    np.testing.assert_array_equal(raw_words(stream.bit_generator), raw_words(expected))
+
+
+def test_unseeded_streams_ignore_the_process():
+    calls = []
+    stream = NoiseStream(None, process=lambda: calls.append(1) or (1, 2))
+    assert isinstance(stream.bit_generator, np.random.PCG64) and calls == []

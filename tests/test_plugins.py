@@ -106,3 +106,15 @@ def test_third_party_plugins_are_discovered_and_a_broken_one_only_warns(tmp_path
         """,
         PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
     )
+
+
+def test_the_package_under_test_is_the_one_the_make_target_installed():
+    """`make test` runs the clone's source (editable); `make test-py312` a regular install in site-packages."""
+    expected = os.environ.get("BAYESFLOW_NNPE_UNDER_TEST")
+    if expected is None:
+        pytest.skip("run through make: it says which copy of the package is under test")
+    from pathlib import Path
+
+    location = Path(bayesflow_nnpe.__file__).resolve()
+    in_clone = location.parents[1] == Path(__file__).resolve().parents[1]
+    assert in_clone == (expected == "source"), f"expected the {expected} package, imported {location}"

@@ -93,7 +93,7 @@ def test_same_errors_as_the_augmentation():
     adapter = bf.Adapter().nnpe("x")
     data = batch(10)
     data["x"][3, 1] = np.nan
-    with pytest.raises(ValueError, match=r"NNPETransform\['x'\]: data contains 1 NaN"):
+    with pytest.raises(ValueError, match=r"NNPETransform\['x'\]: the batch contains 1 NaN"):
         adapter(data)
     with pytest.raises(TypeError, match="real numeric data"):
         adapter({"x": np.array(["a", "b"])})
@@ -126,6 +126,45 @@ def test_without_nnpe_drops_only_the_nnpe_transforms():
     assert len(adapter.transforms) == 5  # the original keeps its transforms
     data = batch(30)
     np.testing.assert_array_equal(clean(data)["inference_conditions"], data["x"].astype(np.float32))
+
+
+def test_assigned_settings_change_the_noise_and_the_saved_config():
+    from bayesflow.utils.serialization import deserialize, serialize
+
+    transform = NNPETransform("x", spike_scale=0.01, slab_scale=0.25, per_dimension=False, seed=9)
+    transform.spike_scale, transform.slab_scale, transform.seed = 0.5, 2.0, 10
+    adapter = bf.Adapter().append(transform)
+    noise = adapter({"x": np.zeros((50_000, 1))})["x"]
+    assert ks_pvalue(noise.ravel(), 0.5, 2.0) > ALPHA
+    restored = deserialize(serialize(adapter)).transforms[0]
+    assert (restored.spike_scale, restored.slab_scale, restored.per_dimension, restored.seed) == (0.5, 2.0, False, 10)
+    assert "spike_scale=0.5" in repr(transform) and "seed=10" in repr(transform)
+
+
+def test_without_nnpe_is_a_new_adapter_sharing_the_other_transforms():
+    adapter = finish(base_adapter().append(NNPETransform("x", seed=7)))
+    clean = without_nnpe(adapter)
+    assert clean is not adapter and type(clean) is bf.Adapter
+    kept = [t for t in adapter.transforms if not isinstance(t, NNPETransform)]
+    assert len(clean.transforms) == len(kept) and all(a is b for a, b in zip(clean.transforms, kept, strict=True))
+
+
+@pytest.mark.parametrize("option", ["jit_compile", "differentiable", "device"])
+def test_without_nnpe_keeps_the_adapter_settings(option):
+    from bayesflow_nnpe.compat import adapter_option
+
+    if not adapter_option(option):
+        pytest.skip(f"bayesflow {bf.__version__} has no Adapter({option}=...) (added in 2.1)")
+    value = "cpu" if option == "device" else True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # jit_compile with NNPE warns that training runs eagerly
+        adapter = bf.Adapter(**{option: value}).append(NNPETransform("x", seed=1)).rename("x", "y")
+    clean = without_nnpe(adapter)
+    assert getattr(clean, option) == value
+    data = {"x": np.ones((4, 2), dtype=np.float32)}
+    for _ in range(3):  # with jit_compile, the second call is the first compiled one: the copy compiles on its own
+        np.testing.assert_array_equal(np.asarray(clean(data)["y"]), data["x"])
+    assert len(adapter.transforms) == 2  # the original keeps its noise
 
 
 def test_existing_adapter_method_is_never_clobbered(monkeypatch):
