@@ -3,6 +3,7 @@
 #
 #   make demo         quick robustness comparison (NPE vs NNPE) on the JAX CPU backend
 #   make test         ruff, then the whole test suite (Python 3.11 + bayesflow 2.0.x + JAX)
+#   make test-fast    ruff, then the tests not marked slow (no training, notebooks or extra processes)
 #   make test-matrix  the suite in all three tested environments (below); what CI runs
 #   make bench        speed and memory against bayesflow.augmentations.NNPE
 #   make robustness   the full robustness benchmark (README figures; about 15-20 min on 2 cores)
@@ -14,20 +15,22 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export KERAS_BACKEND ?= jax
 
-.PHONY: demo test test-py312 test-torch test-matrix lint bench robustness venv clean
+.PHONY: demo test test-fast test-py312 test-torch test-matrix lint bench robustness venv clean
 
 # $(call make-venv,python,dir,pip requirements)
 define make-venv
 	test -x $(2)/bin/python || $(1) -m venv $(2)
 	$(2)/bin/python -m pip install --quiet --upgrade pip
-	$(2)/bin/python -m pip install --quiet -e $(3)
+	$(2)/bin/python -m pip install --quiet $(3)
 	touch $(2)/.installed
 endef
 
 # (requirements live in variables: a literal comma would split the $(call) arguments)
-REQS_JAX := ".[jax,test,examples]"
+REQS_JAX := -e ".[jax,test,examples]"
+# Python 3.12 tests a regular (non-editable) install, as users get it: see test-py312
 REQS_PY312 := ".[jax,test,examples]" "bayesflow>=2.1,<2.2"
-REQS_TORCH := ".[torch,test,examples]"
+# the package asks for torch>=2.13; CI pins the CPU build that lies on this machine
+REQS_TORCH := "torch==2.13.0" -e ".[torch,test,examples]"
 
 $(VENV)/.installed: pyproject.toml
 	$(call make-venv,$(PYTHON),$(VENV),$(REQS_JAX))
@@ -54,14 +57,24 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff format --check .
 
 test: lint
-	$(PY) -m pytest
+	BAYESFLOW_NNPE_UNDER_TEST=source $(PY) -m pytest
 
+test-fast: lint
+	BAYESFLOW_NNPE_UNDER_TEST=source $(PY) -m pytest -m "not slow"
+
+# Against a regular install of this tree, run from another folder, so that nothing is found through the clone
+# (notebooks still run in examples/, as users run them).
 test-py312: .venv-py312/.installed
-	KERAS_BACKEND=jax .venv-py312/bin/python -m pytest
+	.venv-py312/bin/python -m pip install --quiet --no-deps --force-reinstall .
+	rm -rf build
+	cd "$$(mktemp -d)" && KERAS_BACKEND=jax BAYESFLOW_NNPE_UNDER_TEST=installed $(CURDIR)/.venv-py312/bin/python \
+		-m pytest -p no:cacheprovider -c $(CURDIR)/pyproject.toml --rootdir $(CURDIR) $(CURDIR)/tests \
+		--pyargs bayesflow_nnpe
 
 # one OpenMP thread unless set: torch's intra-op threads slow the tiny test networks down on 2 busy cores
 test-torch: .venv-torch/.installed
-	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} KERAS_BACKEND=torch .venv-torch/bin/python -m pytest
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} KERAS_BACKEND=torch BAYESFLOW_NNPE_UNDER_TEST=source \
+		.venv-torch/bin/python -m pytest
 
 test-matrix: test test-py312 test-torch
 

@@ -11,7 +11,8 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-NOTEBOOKS = sorted(Path(__file__).parents[1].glob("examples/*.ipynb"))
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 QUICK = "BAYESFLOW_NNPE_EXAMPLES_QUICK"  # each notebook shrinks its epochs and simulation budgets when this is "1"
 # jupyter_client runs a kernel command that starts with one of these with the interpreter running the tests.
 PYTHON = {"python", f"python{sys.version_info[0]}", f"python{sys.version_info[0]}.{sys.version_info[1]}"}
@@ -34,8 +35,9 @@ def test_notebook_is_stored_valid_and_without_outputs(path):
     assert not dirty, f"{path.name}: code cells {dirty} have outputs or execution counts; strip them before committing"
 
 
+@pytest.mark.slow
 @parametrize_notebooks
-def test_notebook_runs(path, tmp_path, monkeypatch):
+def test_notebook_runs(path, monkeypatch):
     # The kernel inherits this process's environment: the quick flag and KERAS_BACKEND (see conftest.py). One
     # OpenMP thread unless set: torch's intra-op threads only slow tiny networks down, by 50x on a busy CPU.
     monkeypatch.setenv(QUICK, "1")
@@ -45,8 +47,10 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         f"the python3 kernel runs {kernel}, not the interpreter under test ({sys.executable})"
     )
     notebook = nbformat.read(path, as_version=4)
+    before = sorted(p.name for p in EXAMPLES.iterdir())
+    # run where a user runs it: with examples/ as the working directory
     client = NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(EXAMPLES)}}
     )
     try:
         client.execute()
@@ -55,3 +59,4 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         failure = ANSI.sub("", str(error))  # the cell, its source and the traceback, without terminal colours
     if failure is not None:
         pytest.fail(f"{path.name} failed in quick mode ({QUICK}=1):\n{failure}", pytrace=False)
+    assert sorted(p.name for p in EXAMPLES.iterdir()) == before, f"{path.name} left files in examples/"
