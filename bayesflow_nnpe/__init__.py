@@ -11,7 +11,7 @@
 """
 
 from .augmentation import NNPE
-from .noise import DEFAULT_SLAB, DEFAULT_SPIKE
+from .noise import DEFAULT_SLAB, DEFAULT_SLAB_PROBABILITY, DEFAULT_SPIKE
 from .plugins import get_augmentation, get_transform, load_plugins, register
 from .recipe import standardize_then_nnpe
 from .standardization import check_standardization, running_standardization
@@ -21,6 +21,7 @@ __version__ = "0.2.0.dev0"
 
 __all__ = [
     "DEFAULT_SLAB",
+    "DEFAULT_SLAB_PROBABILITY",
     "DEFAULT_SPIKE",
     "NNPE",
     "NNPETransform",

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import compat
-from .noise import SpikeSlabNoise, SpikeSlabSettings, check_scale, clean_moments
+from .noise import DEFAULT_SLAB_PROBABILITY, SpikeSlabNoise, SpikeSlabSettings, check_scale, clean_moments
 from .standardization import StandardizationGuard
 
 __all__ = ["NNPE"]
@@ -17,12 +17,12 @@ __all__ = ["NNPE"]
 class NNPE(SpikeSlabSettings):
     """Noisy neural posterior estimation: spike-and-slab noise for training batches [1]_.
 
-    Adds, independently per element, Normal(0, spike) noise or Cauchy(0, slab) noise (chosen by a fair coin) to
-    the data, as a mild augmentation that makes amortized posteriors robust to noisy, misspecified real data
-    (see [1]_, [2]_ for benchmarks). Same signature and behaviour as ``bayesflow.augmentations.NNPE``, with the
-    upstream defects fixed: a scalar scale works with ``per_dimension=True``, float32 stays float32, integer data
-    receives the full noise, bad input gets an error that says what to do, and worker processes never share
-    noise.
+    Adds, independently per element, Cauchy(0, slab) noise with probability ``slab_probability`` (a fair coin by
+    default) or else Normal(0, spike) noise to the data, as a mild augmentation that makes amortized posteriors
+    robust to noisy, misspecified real data (see [1]_, [2]_ for benchmarks). Same signature and behaviour as
+    ``bayesflow.augmentations.NNPE``, with the upstream defects fixed: a scalar scale works with
+    ``per_dimension=True``, float32 stays float32, integer data receives the full noise, bad input gets an error
+    that says what to do, and worker processes never share noise.
 
     BayesFlow applies augmentations to the raw simulations, *before* the adapter. Ward et al.'s recipe is noise at
     the scales 0.01 and 0.25 on data z-scored with statistics of clean simulations; on raw data,
@@ -43,10 +43,14 @@ class NNPE(SpikeSlabSettings):
         Seed of the noise stream: the same seed gives the same sequence of outputs in one process. None draws
         fresh entropy. Copies in ``PyDataset`` worker processes reseed themselves, so workers never repeat noise;
         in a distributed job (JAX or torch), process ``i`` draws the ``i``-th ``SeedSequence`` child of the seed.
+    slab_probability : float, default=0.5
+        Keyword only. The prior probability ``rho`` that an element is misspecified, i.e. gets the slab. Ward et al.
+        use 0.5 and suggest changing it when more or fewer summaries are expected to be misspecified; 0 gives the
+        spike alone.
 
     Attributes
     ----------
-    spike_scale, slab_scale, per_dimension, seed
+    spike_scale, slab_scale, per_dimension, seed, slab_probability
         The settings in use: assigning one validates it and changes the noise drawn next (``seed`` restarts the
         stream). Scales read as None, a float, or a read-only array.
     rng : numpy.random.Generator
@@ -57,9 +61,10 @@ class NNPE(SpikeSlabSettings):
     Raises
     ------
     TypeError
-        If a scale is not numeric, or ``seed`` is not an int or None.
+        If a scale or ``slab_probability`` is not numeric, or ``seed`` is not an int or None.
     ValueError
-        If a scale is negative, not finite, or an array while ``per_dimension=False``, or ``seed`` is negative.
+        If a scale is negative, not finite, or an array while ``per_dimension=False``, ``seed`` is negative, or
+        ``slab_probability`` lies outside [0, 1].
 
     Warns
     -----
@@ -104,8 +109,17 @@ class NNPE(SpikeSlabSettings):
         slab_scale: npt.ArrayLike | None = None,
         per_dimension: bool = True,
         seed: int | None = None,
+        *,
+        slab_probability: float = DEFAULT_SLAB_PROBABILITY,
     ):
-        self._noise = SpikeSlabNoise(spike_scale, slab_scale, per_dimension, seed, process=compat.process_index)
+        self._noise = SpikeSlabNoise(
+            spike_scale,
+            slab_scale,
+            per_dimension,
+            seed,
+            slab_probability=slab_probability,
+            process=compat.process_index,
+        )
         self._guard = StandardizationGuard(self.__repr__)
 
     @classmethod
@@ -117,6 +131,7 @@ class NNPE(SpikeSlabSettings):
         slab_scale: float | None = None,
         per_dimension: bool = True,
         seed: int | None = None,
+        slab_probability: float = DEFAULT_SLAB_PROBABILITY,
     ) -> NNPE:
         """Ward et al.'s recipe for raw data: noise at z-scale ``spike_scale`` / ``slab_scale`` times the clean std.
 
@@ -136,6 +151,8 @@ class NNPE(SpikeSlabSettings):
             or, if False, one std over all entries.
         seed : int or None, default=None
             Seed of the noise stream.
+        slab_probability : float, default=0.5
+            Prior probability that an element gets the slab.
 
         Returns
         -------
@@ -163,7 +180,13 @@ class NNPE(SpikeSlabSettings):
         spike = check_scale("spike_scale", cls.DEFAULT_SPIKE if spike_scale is None else spike_scale, False)
         slab = check_scale("slab_scale", cls.DEFAULT_SLAB if slab_scale is None else slab_scale, False)
         _, std = clean_moments(clean, per_dimension=bool(per_dimension), caller=f"{cls.__name__}.from_simulations")
-        return cls(float(spike) * std, float(slab) * std, per_dimension=per_dimension, seed=seed)
+        return cls(
+            float(spike) * std,
+            float(slab) * std,
+            per_dimension=per_dimension,
+            seed=seed,
+            slab_probability=slab_probability,
+        )
 
     def __call__(self, data: npt.ArrayLike, **kwargs: Any) -> np.ndarray:
         """Return a noisy copy of ``data``; ``data`` itself is never modified.
@@ -194,7 +217,7 @@ class NNPE(SpikeSlabSettings):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(spike_scale={_show(self.spike_scale)}, slab_scale={_show(self.slab_scale)}, "
-            f"per_dimension={self.per_dimension!r}, seed={self.seed!r})"
+            f"per_dimension={self.per_dimension!r}, seed={self.seed!r}, slab_probability={self.slab_probability!r})"
         )
 
 

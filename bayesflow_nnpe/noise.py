@@ -1,12 +1,17 @@
 """The spike-and-slab noise core shared by the NNPE augmentation and the adapter transform. Numpy only.
 
-Each element independently receives, with probability 1/2 each, Normal(0, spike) or Cauchy(0, slab) noise
-(Ward et al., 2022). The sampler works on blocks of the data so that its scratch stays in cache, draws two raw
-words per element in one call per block, and turns them into both mixture components with a polar construction:
+Each element independently receives Cauchy(0, slab) noise with probability ``rho`` (the slab probability, 1/2 by
+default, as in Ward et al., 2022) and Normal(0, spike) noise otherwise. The sampler works on blocks of the data so
+that its scratch stays in cache, draws two raw words per element in one call per block, and turns them into both
+mixture components with a polar construction:
 
 * ``phi ~ U(0, pi/2)`` and an independent random sign ``s``;
 * Normal component: ``s * sqrt(-2 log u) * cos(phi)`` (Box-Muller on the folded circle);
 * Cauchy component: ``s * cos(phi) / sin(phi)`` (the cotangent of a uniform angle is half-Cauchy).
+
+With ``rho = 1/2`` the coin is the top bit of a word that is drawn anyway. Any other ``rho`` costs one more 32-bit
+word per element, compared with ``round(rho * 2**32)`` (exact to 2**-33); ``rho = 0`` and ``1`` draw no coin at all.
+The kernel can also return the coin, the slab indicators of the draw, for training a criticism network.
 
 Float32 output is computed in float32 from 23-bit uniforms (no float64 temporaries); float64 output from
 52-bit uniforms. The uniforms are bounded away from 0 and 1, so a float32 draw never exceeds
@@ -30,12 +35,14 @@ import numpy.typing as npt
 __all__ = [
     "BLOCK",
     "DEFAULT_SLAB",
+    "DEFAULT_SLAB_PROBABILITY",
     "DEFAULT_SPIKE",
     "NoiseStream",
     "SpikeSlabNoise",
     "SpikeSlabSettings",
     "check_scale",
     "check_seed",
+    "check_slab_probability",
     "clean_moments",
     "spike_and_slab",
 ]
@@ -44,6 +51,8 @@ DEFAULT_SPIKE = 0.01
 """Spike (Normal) scale of Ward et al. (2022) for standardized data."""
 DEFAULT_SLAB = 0.25
 """Slab (Cauchy) scale of Ward et al. (2022) for standardized data."""
+DEFAULT_SLAB_PROBABILITY = 0.5
+"""Prior probability that an element gets the slab (rho), as in Ward et al. (2022)."""
 
 BLOCK = 1 << 14
 """Elements per block: the scratch of one block (about 10 arrays of this size) stays in the L2 cache."""
@@ -90,6 +99,15 @@ def check_seed(seed: Any) -> int | None:
     if seed < 0:
         raise ValueError(f"seed must be a non-negative int or None, got {seed}.")
     return int(seed)
+
+
+def check_slab_probability(value: Any) -> float:
+    """Return the slab probability ``rho`` as a float in [0, 1], or raise an error that says what it must be."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"slab_probability must be a number in [0, 1], got {value!r} of type {type(value).__name__}.")
+    if not 0.0 <= value <= 1.0:  # also rejects NaN
+        raise ValueError(f"slab_probability must lie in [0, 1], got {value!r}.")
+    return float(value)
 
 
 def _single_process() -> tuple[int, int]:
@@ -189,12 +207,16 @@ def spike_and_slab(
     out: np.ndarray,
     spike: npt.ArrayLike,
     slab: npt.ArrayLike,
+    *,
+    slab_probability: float = DEFAULT_SLAB_PROBABILITY,
+    indicators: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fill ``out`` (C-contiguous float32 or float64) with spike-and-slab noise, in place, and return it.
 
-    ``spike`` and ``slab`` broadcast against ``out`` (scalars, or arrays of shape ``(out.shape[-1],)``). This is
-    the hot path: it allocates scratch of the size of ``out`` only, so callers pass blocks of at most
-    :data:`BLOCK` elements.
+    ``spike`` and ``slab`` broadcast against ``out`` (scalars, or arrays of shape ``(out.shape[-1],)``); each
+    element gets the slab with probability ``slab_probability``. If ``indicators`` (a bool array of the shape of
+    ``out``) is given, it receives the slab indicators of the draw. This is the hot path: it allocates scratch of
+    the size of ``out`` only, so callers pass blocks of at most :data:`BLOCK` elements.
     """
     fmt = _FORMATS.get(out.dtype)
     if fmt is None or not out.flags.c_contiguous:
@@ -203,8 +225,13 @@ def spike_and_slab(
     words = bit_generator.random_raw(n * np.dtype(fmt.uint).itemsize // 4).view(fmt.uint)
     u_bits, v_bits = words[:n].reshape(out.shape), words[n:].reshape(out.shape)
 
-    # Top bits: a Bernoulli(1/2) slab mask (all ones where the slab is chosen) and a random sign.
-    slab_mask = np.right_shift(u_bits.view(fmt.sint), fmt.width - 1).view(fmt.uint)
+    # The slab mask (all ones where the slab is chosen): the top bit of u for rho = 1/2; and a random sign.
+    if slab_probability == 0.5:
+        slab_mask = np.right_shift(u_bits.view(fmt.sint), fmt.width - 1).view(fmt.uint)
+    else:
+        slab_mask = _slab_mask(bit_generator, out.shape, slab_probability, fmt)
+    if indicators is not None:
+        np.not_equal(slab_mask, 0, out=indicators)
     sign = np.bitwise_and(v_bits, fmt.sign)
 
     # Uniforms in (0, 1) from the low mantissa bits: [1, 2) - below_one, exact in floating point.
@@ -234,6 +261,19 @@ def spike_and_slab(
 
     np.multiply(phi, u, out=out)
     return out
+
+
+def _slab_mask(
+    bit_generator: np.random.BitGenerator, shape: tuple[int, ...], slab_probability: float, fmt: _Format
+) -> np.ndarray:
+    """All ones with probability ``slab_probability`` per element, else zeros: a 32-bit word below a threshold."""
+    if slab_probability <= 0.0 or slab_probability >= 1.0:
+        return np.full(shape, 0 if slab_probability <= 0.0 else np.iinfo(fmt.uint).max, dtype=fmt.uint)
+    n = int(np.prod(shape))
+    coins = bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n].reshape(shape)
+    threshold = np.uint32(min(round(slab_probability * 2.0**32), 2**32 - 1))
+    mask = np.less(coins, threshold).astype(fmt.uint)
+    return np.negative(mask, out=mask)  # 1 -> all ones (modular negation), 0 -> 0
 
 
 def _as_numeric_array(data: Any, caller: str, mapping_hint: str) -> np.ndarray:
@@ -364,16 +404,28 @@ def _prepare(data: npt.ArrayLike, per_dimension: bool, caller: str) -> tuple[np.
 
 
 def _noisy_copy(
-    x: np.ndarray, x2d: np.ndarray, bit_generator: np.random.BitGenerator, spike: np.ndarray, slab: np.ndarray
+    x: np.ndarray,
+    x2d: np.ndarray,
+    bit_generator: np.random.BitGenerator,
+    spike: np.ndarray,
+    slab: np.ndarray,
+    slab_probability: float,
+    indicators: np.ndarray | None = None,
 ) -> np.ndarray:
-    """A new array of the shape of ``x``: ``x`` plus noise, filled block by block (``x`` is never written)."""
+    """A new array of the shape of ``x``: ``x`` plus noise, filled block by block (``x`` is never written).
+
+    ``indicators``, if given, is a bool array of the shape of ``x`` that receives the slab indicators.
+    """
     out = np.empty(x.shape, dtype=_output_dtype(x.dtype))
     out2d = out.reshape(x2d.shape)
+    z2d = None if indicators is None else indicators.reshape(x2d.shape)
     step = max(1, BLOCK // max(x2d.shape[1], 1))
     for start in range(0, out2d.shape[0] if x.size else 0, step):
-        block = out2d[start : start + step]
-        spike_and_slab(bit_generator, block, spike, slab)
-        np.add(block, x2d[start : start + step], out=block)
+        rows = slice(start, start + step)
+        block = out2d[rows]
+        z = None if z2d is None else z2d[rows]
+        spike_and_slab(bit_generator, block, spike, slab, slab_probability=slab_probability, indicators=z)
+        np.add(block, x2d[rows], out=block)
     return out
 
 
@@ -386,7 +438,7 @@ class SpikeSlabNoise:
 
     Parameters
     ----------
-    spike_scale, slab_scale, per_dimension, seed
+    spike_scale, slab_scale, per_dimension, seed, slab_probability
         As in :class:`bayesflow_nnpe.NNPE`.
     process : callable, optional
         Reports this process's place in a distributed job (see :class:`NoiseStream`).
@@ -399,6 +451,7 @@ class SpikeSlabNoise:
         per_dimension: bool = True,
         seed: int | None = None,
         *,
+        slab_probability: float = DEFAULT_SLAB_PROBABILITY,
         process: ProcessIndex | None = None,
     ):
         if not isinstance(per_dimension, (bool, np.bool_)):
@@ -406,6 +459,7 @@ class SpikeSlabNoise:
         self._per_dimension = bool(per_dimension)
         self._spike = check_scale("spike_scale", spike_scale, self._per_dimension)
         self._slab = check_scale("slab_scale", slab_scale, self._per_dimension)
+        self._rho = check_slab_probability(slab_probability)
         self._process = process
         self.stream = NoiseStream(seed, process=process)
         self._warned_zero_scales = False
@@ -444,6 +498,14 @@ class SpikeSlabNoise:
         self._scales_checked = False
 
     @property
+    def slab_probability(self) -> float:
+        return self._rho
+
+    @slab_probability.setter
+    def slab_probability(self, value: float) -> None:
+        self._rho = check_slab_probability(value)
+
+    @property
     def seed(self) -> int | None:
         return self.stream.seed
 
@@ -473,8 +535,12 @@ class SpikeSlabNoise:
         caller: str = "NNPE",
         default_spike: float = DEFAULT_SPIKE,
         default_slab: float = DEFAULT_SLAB,
-    ) -> np.ndarray:
+        indicators: bool = False,
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """A noisy copy of ``data``, after the once-only data checks; ``data`` is never modified.
+
+        With ``indicators=True``, returns ``(noisy, z)``: ``z`` is a bool array of the shape of ``data``, True where
+        the element got the slab.
 
         Float32 (and float16) data give float32, anything else float64. Scales left at None are ``default_spike``
         and ``default_slab`` times the std of the batch, per dimension of the last axis or over all entries.
@@ -505,7 +571,9 @@ class SpikeSlabNoise:
         dtype = _output_dtype(x.dtype)
         spike = _resolve("spike_scale", self._spike, default_spike, std if automatic else None, d, dtype)
         slab = _resolve("slab_scale", self._slab, default_slab, std if automatic else None, d, dtype)
-        return _noisy_copy(x, x2d, self.stream.bit_generator, spike, slab)
+        z = np.empty(x.shape, dtype=bool) if indicators else None
+        noisy = _noisy_copy(x, x2d, self.stream.bit_generator, spike, slab, self._rho, z)
+        return (noisy, z) if indicators else noisy
 
     def _warn_zero_scales(self, shape: tuple[int, ...], caller: str, default_spike: float, default_slab: float):
         self._warned_zero_scales = True
@@ -555,6 +623,7 @@ class SpikeSlabNoise:
             "slab_scale": None if self._slab is None else self._slab.tolist(),
             "per_dimension": self._per_dimension,
             "seed": self.seed,
+            "slab_probability": self._rho,
         }
 
 
@@ -609,6 +678,8 @@ class SpikeSlabSettings:
     """Whether automatic (and array) scales act per dimension of the last axis, or globally."""
     seed = _Setting()
     """Seed of the noise stream (None: fresh entropy). Assigning one restarts the stream from it."""
+    slab_probability = _Setting()
+    """Prior probability ``rho`` that an element gets the slab (Ward et al.: 0.5; 0 is the spike alone)."""
     rng = _Setting()
     """A ``numpy.random.Generator`` that shares the noise stream. Assigning a Generator makes the noise draw from
     it (``seed`` then reads None)."""

@@ -95,7 +95,7 @@ def get_augmentation(name: str) -> Any:
     --------
     >>> from bayesflow_nnpe import get_augmentation
     >>> get_augmentation("nnpe")(seed=1)
-    NNPE(spike_scale=None, slab_scale=None, per_dimension=True, seed=1)
+    NNPE(spike_scale=None, slab_scale=None, per_dimension=True, seed=1, slab_probability=0.5)
     """
     return _lookup(AUGMENTATIONS, name, "augmentation")
 

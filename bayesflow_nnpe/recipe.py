@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .noise import DEFAULT_SLAB, DEFAULT_SPIKE, clean_moments
+from .noise import DEFAULT_SLAB, DEFAULT_SLAB_PROBABILITY, DEFAULT_SPIKE, clean_moments
 from .transform import NNPETransform
 
 __all__ = ["standardize_then_nnpe"]
@@ -26,6 +26,7 @@ def standardize_then_nnpe(
     slab_scale: npt.ArrayLike = DEFAULT_SLAB,
     per_dimension: bool = False,
     seed: int | None = None,
+    slab_probability: float = DEFAULT_SLAB_PROBABILITY,
 ) -> Any:
     """Append Ward et al.'s recipe to ``adapter``: fixed z-scoring of ``keys`` with clean statistics, then NNPE.
 
@@ -44,6 +45,8 @@ def standardize_then_nnpe(
         As in :class:`bayesflow_nnpe.NNPE`; Ward et al. use global noise on the z-scores.
     seed : int or None
         Seed of the noise stream.
+    slab_probability : float, default=0.5
+        Prior probability that an element gets the slab.
 
     Returns
     -------
@@ -76,6 +79,11 @@ def standardize_then_nnpe(
         std = np.where(std > 0, std, 1.0)  # constant dimensions are only shifted
         adapter = adapter.standardize(key, mean=mean.tolist(), std=std.tolist())
     transform = NNPETransform(
-        keys, spike_scale=spike_scale, slab_scale=slab_scale, per_dimension=per_dimension, seed=seed
+        keys,
+        spike_scale=spike_scale,
+        slab_scale=slab_scale,
+        per_dimension=per_dimension,
+        seed=seed,
+        slab_probability=slab_probability,
     )
     return adapter.append(transform)

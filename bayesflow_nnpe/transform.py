@@ -30,7 +30,7 @@ from bayesflow.adapters.transforms import Transform
 from bayesflow.utils.serialization import serializable
 
 from . import compat
-from .noise import SpikeSlabNoise, SpikeSlabSettings
+from .noise import DEFAULT_SLAB_PROBABILITY, SpikeSlabNoise, SpikeSlabSettings
 from .standardization import StandardizationGuard
 
 __all__ = ["NNPETransform", "nnpe", "register_adapter_method", "without_nnpe"]
@@ -59,12 +59,14 @@ class NNPETransform(SpikeSlabSettings, Transform):
         As in :class:`bayesflow_nnpe.NNPE`.
     seed : int or None, default=None
         Seed of the noise stream (restarted when a saved adapter is loaded).
+    slab_probability : float, default=0.5
+        Prior probability that an element gets the slab, as in :class:`bayesflow_nnpe.NNPE`.
 
     Attributes
     ----------
     keys : list of str
         The entries perturbed.
-    spike_scale, slab_scale, per_dimension, seed, rng
+    spike_scale, slab_scale, per_dimension, seed, slab_probability, rng
         The settings in use, as on :class:`bayesflow_nnpe.NNPE`: assigning one changes the noise drawn next.
 
     Examples
@@ -88,13 +90,21 @@ class NNPETransform(SpikeSlabSettings, Transform):
         slab_scale: npt.ArrayLike | None = None,
         per_dimension: bool = True,
         seed: int | None = None,
+        slab_probability: float = DEFAULT_SLAB_PROBABILITY,
     ):
         super().__init__()
         keys = [keys] if isinstance(keys, str) else list(keys)
         if not keys or not all(isinstance(key, str) for key in keys):
             raise TypeError(f"keys must be a key or a non-empty sequence of keys (str), got {keys!r}.")
         self.keys = keys
-        self._noise = SpikeSlabNoise(spike_scale, slab_scale, per_dimension, seed, process=compat.process_index)
+        self._noise = SpikeSlabNoise(
+            spike_scale,
+            slab_scale,
+            per_dimension,
+            seed,
+            slab_probability=slab_probability,
+            process=compat.process_index,
+        )
         self._guard = StandardizationGuard(self.__repr__)
 
     def forward(
@@ -142,6 +152,7 @@ def nnpe(
     slab_scale: npt.ArrayLike | None = None,
     per_dimension: bool = True,
     seed: int | None = None,
+    slab_probability: float = DEFAULT_SLAB_PROBABILITY,
 ) -> Adapter:
     """Append an :class:`~bayesflow_nnpe.NNPETransform`: NNPE noise on ``keys`` of training batches only.
 
@@ -155,6 +166,8 @@ def nnpe(
         Automatic (and array) scales per dimension of the last axis, or global.
     seed : int or None, default=None
         Seed of the noise stream.
+    slab_probability : float, default=0.5
+        Prior probability that an element gets the slab.
 
     Returns
     -------
@@ -174,7 +187,12 @@ def nnpe(
             stacklevel=2,
         )
     transform = NNPETransform(
-        keys, spike_scale=spike_scale, slab_scale=slab_scale, per_dimension=per_dimension, seed=seed
+        keys,
+        spike_scale=spike_scale,
+        slab_scale=slab_scale,
+        per_dimension=per_dimension,
+        seed=seed,
+        slab_probability=slab_probability,
     )
     return self.append(transform)
 

@@ -20,8 +20,11 @@ def noise_of(nnpe, x):
 
 def test_signature_matches_documented_upstream():
     params = inspect.signature(NNPE).parameters
-    assert list(params) == ["spike_scale", "slab_scale", "per_dimension", "seed"]
-    assert [p.default for p in params.values()] == [None, None, True, None]
+    positional = [p for p in params.values() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    assert [p.name for p in positional] == ["spike_scale", "slab_scale", "per_dimension", "seed"]
+    assert [p.default for p in positional] == [None, None, True, None]
+    extra = {p.name: (p.kind, p.default) for p in params.values() if p not in positional}
+    assert extra == {"slab_probability": (inspect.Parameter.KEYWORD_ONLY, 0.5)}
     assert NNPE.DEFAULT_SPIKE == 0.01 and NNPE.DEFAULT_SLAB == 0.25
     assert list(inspect.signature(NNPE.__call__).parameters) == ["self", "data", "kwargs"]
 
@@ -306,7 +309,7 @@ def test_assigned_scales_change_the_noise_and_the_repr():
     nnpe(np.random.default_rng(29).normal(size=(64, 1)))  # z-scored data: the scale check is done
     nnpe.spike_scale, nnpe.slab_scale = 0.5, 2.0
     assert (nnpe.spike_scale, nnpe.slab_scale) == (0.5, 2.0)
-    assert repr(nnpe) == "NNPE(spike_scale=0.5, slab_scale=2.0, per_dimension=False, seed=30)"
+    assert repr(nnpe) == "NNPE(spike_scale=0.5, slab_scale=2.0, per_dimension=False, seed=30, slab_probability=0.5)"
     assert ks_pvalue(noise_of(nnpe, np.zeros((50_000, 1))), 0.5, 2.0) > ALPHA
     assert ks_pvalue(noise_of(nnpe, np.zeros((50_000, 1))), 0.01, 0.25) < ALPHA  # and no longer the old scales
     nnpe.slab_scale = None  # back to automatic
@@ -476,3 +479,35 @@ def test_the_scale_check_waits_for_enough_samples():
     small = np.random.default_rng(46).normal(size=(4, 2)) * 1000
     assert caught_warnings(lambda: nnpe(small)) == []  # 4 samples: no trustworthy std yet
     assert len(caught_warnings(lambda: nnpe(np.repeat(small, 8, axis=0)))) == 1
+
+
+# --- the slab probability ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.2, 0.8])
+def test_slab_probability_sets_the_mixture_weight(rho):
+    nnpe = NNPE(0.01, 0.25, seed=50, slab_probability=rho)
+    noise = noise_of(nnpe, np.random.default_rng(51).normal(size=(30_000, 2)))
+    assert nnpe.slab_probability == rho
+    assert ks_pvalue(noise.ravel(), 0.01, 0.25, p_slab=rho) > ALPHA
+
+
+def test_slab_probability_is_keyword_only_validated_and_assignable():
+    with pytest.raises(TypeError):
+        NNPE(None, None, True, None, 0.2)  # the documented positional signature is unchanged
+    bad_values = [(-0.1, ValueError), (1.5, ValueError), (np.nan, ValueError), ("0.5", TypeError), (True, TypeError)]
+    for bad, error in bad_values:
+        with pytest.raises(error, match="slab_probability"):
+            NNPE(slab_probability=bad)
+    nnpe = NNPE(0.01, 0.25, seed=52)
+    nnpe.slab_probability = 0.1
+    assert "slab_probability=0.1" in repr(nnpe)
+    noise = noise_of(nnpe, np.random.default_rng(53).normal(size=(30_000, 2)))
+    assert ks_pvalue(noise.ravel(), 0.01, 0.25, p_slab=0.1) > ALPHA
+    with pytest.raises(ValueError, match="slab_probability"):
+        nnpe.slab_probability = 2.0
+
+
+def test_from_simulations_passes_the_slab_probability():
+    nnpe = NNPE.from_simulations(raw_data(), slab_probability=0.2)
+    assert nnpe.slab_probability == 0.2

@@ -135,3 +135,58 @@ def test_unseeded_streams_ignore_the_process():
     calls = []
     stream = NoiseStream(None, process=lambda: calls.append(1) or (1, 2))
     assert isinstance(stream.bit_generator, np.random.PCG64) and calls == []
+
+
+# --- the slab probability rho and the slab indicators -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rho", [0.0, 0.1, 0.2, 0.5, 0.9, 1.0])
+def test_kernel_matches_the_mixture_for_every_rho(dtype, rho):
+    out = np.empty(N, dtype=dtype)
+    spike_and_slab(np.random.PCG64(30), out, dtype(0.3), dtype(1.0), slab_probability=rho)
+    assert ks_pvalue(out, 0.3, 1.0, p_slab=rho) > ALPHA
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rho", [0.1, 0.2, 0.5, 0.9])
+def test_slab_count_is_binomial_and_the_indicators_say_which(dtype, rho):
+    out, z = np.empty(N, dtype=dtype), np.empty(N, dtype=bool)
+    spike_and_slab(np.random.PCG64(31), out, dtype(0.0), dtype(1.0), slab_probability=rho, indicators=z)
+    np.testing.assert_array_equal(z, out != 0)  # a zero spike gives exact zeros; a Cauchy draw is never 0
+    assert binomial_ok(z.sum(), N, rho)
+    assert not binomial_ok(z.sum(), N, rho + 0.01)  # the test has power against a rho off by 0.01
+
+
+def test_rho_zero_is_the_spike_alone_and_one_the_slab_alone():
+    out, z = np.empty(N), np.empty(N, dtype=bool)
+    spike_and_slab(np.random.PCG64(32), out, 1.0, 1.0, slab_probability=0.0, indicators=z)
+    assert not z.any() and np.abs(out).max() < 6  # Normal draws only
+    spike_and_slab(np.random.PCG64(32), out, 1.0, 1.0, slab_probability=1.0, indicators=z)
+    assert z.all() and ks_pvalue(out, 1.0, 1.0, p_slab=1.0) > ALPHA
+
+
+@pytest.mark.parametrize("rho", [0.5, 0.2])
+def test_asking_for_indicators_does_not_change_the_draws(rho):
+    a, b, z = np.empty(1000), np.empty(1000), np.empty(1000, dtype=bool)
+    spike_and_slab(np.random.PCG64(33), a, 1.0, 1.0, slab_probability=rho)
+    spike_and_slab(np.random.PCG64(33), b, 1.0, 1.0, slab_probability=rho, indicators=z)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_the_kernel_checks_power_against_a_wrong_rho():
+    out = np.empty(N)
+    spike_and_slab(np.random.PCG64(34), out, 0.01, 0.25, slab_probability=0.2)
+    assert ks_pvalue(out, 0.01, 0.25, p_slab=0.2) > ALPHA
+    assert ks_pvalue(out, 0.01, 0.25, p_slab=0.21) < ALPHA
+
+
+def test_noise_with_indicators_over_many_blocks():
+    from bayesflow_nnpe.noise import SpikeSlabNoise
+
+    noise = SpikeSlabNoise(0.0, 1.0, seed=35, slab_probability=0.3)
+    x = np.random.default_rng(36).normal(size=(3000, 40))  # several blocks of the kernel
+    noisy, z = noise(x, indicators=True)
+    assert z.shape == x.shape and z.dtype == bool
+    np.testing.assert_array_equal(z, noisy != x)
+    assert binomial_ok(z.sum(), z.size, 0.3)

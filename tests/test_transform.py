@@ -141,6 +141,22 @@ def test_assigned_settings_change_the_noise_and_the_saved_config():
     assert "spike_scale=0.5" in repr(transform) and "seed=10" in repr(transform)
 
 
+def test_slab_probability_in_the_adapter_method_the_recipe_and_the_saved_config():
+    from bayesflow.utils.serialization import deserialize, serialize
+
+    from bayesflow_nnpe import standardize_then_nnpe
+
+    adapter = bf.Adapter().nnpe("x", spike_scale=0.01, slab_scale=0.25, seed=11, slab_probability=0.2)
+    noise = np.asarray(adapter({"x": np.zeros((30_000, 2))})["x"])
+    assert ks_pvalue(noise.ravel(), 0.01, 0.25, p_slab=0.2) > ALPHA
+    restored = deserialize(serialize(adapter)).transforms[0]
+    assert restored.slab_probability == 0.2
+    recipe = standardize_then_nnpe(bf.Adapter(), "x", batch(100), slab_probability=0.1)
+    assert recipe.transforms[-1].slab_probability == 0.1
+    old_config = {k: v for k, v in restored.get_config().items() if k != "slab_probability"}
+    assert NNPETransform.from_config(old_config).slab_probability == 0.5  # adapters saved before rho existed
+
+
 def test_without_nnpe_is_a_new_adapter_sharing_the_other_transforms():
     adapter = finish(base_adapter().append(NNPETransform("x", seed=7)))
     clean = without_nnpe(adapter)
