@@ -6,6 +6,7 @@ imported them already, and BayesFlow only when a probe needs it.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 from typing import Any
@@ -38,6 +39,7 @@ def process_index() -> tuple[int, int]:
     return 0, 1
 
 
+@functools.cache
 def approximator_class() -> type:
     """BayesFlow's base class of trainable approximators: ``Estimator`` from 2.1 on, ``Approximator`` before.
 
@@ -60,6 +62,7 @@ def estimator_of(workflow: Any) -> Any:
     raise AttributeError(f"{type(workflow).__name__} has neither an estimator nor an approximator.")
 
 
+@functools.cache
 def adapter_option(name: str) -> bool:
     """Whether ``bayesflow.Adapter`` takes the keyword ``name`` (``jit_compile``, ``differentiable``: 2.1 on)."""
     from bayesflow.adapters import Adapter

@@ -23,6 +23,7 @@ is) is passed in by the augmentation and the transform.
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from collections.abc import Callable, Mapping
@@ -269,7 +270,7 @@ def _slab_mask(
     """All ones with probability ``slab_probability`` per element, else zeros: a 32-bit word below a threshold."""
     if slab_probability <= 0.0 or slab_probability >= 1.0:
         return np.full(shape, 0 if slab_probability <= 0.0 else np.iinfo(fmt.uint).max, dtype=fmt.uint)
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     coins = bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n].reshape(shape)
     threshold = np.uint32(min(round(slab_probability * 2.0**32), 2**32 - 1))
     mask = np.less(coins, threshold).astype(fmt.uint)
@@ -396,7 +397,7 @@ def _prepare(data: npt.ArrayLike, per_dimension: bool, caller: str) -> tuple[np.
             f"{caller}: per_dimension=True needs data with at least one axis, got a 0-d array. "
             "Pass per_dimension=False for scalars."
         )
-    rows, d = (int(np.prod(x.shape[:-1])), x.shape[-1]) if x.ndim else (1, 1)
+    rows, d = (math.prod(x.shape[:-1]), x.shape[-1]) if x.ndim else (1, 1)
     x2d = np.ascontiguousarray(x).reshape(rows, d)
     if x.size:
         _check_finite(x2d, caller)

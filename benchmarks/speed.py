@@ -3,6 +3,8 @@
 Both run interleaved in one process on the same float32 batches (repeat r times: upstream, ours), so machine
 load affects both alike. Reports the median time per call, the ratio upstream/ours (above 1: ours is faster)
 and the peak memory a call allocates (tracemalloc, which sees numpy's allocations), next to the output size.
+A last table times the options of our noise core against its default path, interleaved the same way: a slab
+probability other than 1/2 (one more random word per element) and returning the slab indicators.
 
     make bench            # or: python benchmarks/speed.py [--repeats N] [--json PATH]
 """
@@ -10,6 +12,7 @@ and the peak memory a call allocates (tracemalloc, which sees numpy's allocation
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -23,6 +26,7 @@ import numpy as np  # noqa: E402
 from bayesflow.augmentations import NNPE as UpstreamNNPE  # noqa: E402
 
 import bayesflow_nnpe  # noqa: E402
+from bayesflow_nnpe.noise import SpikeSlabNoise  # noqa: E402
 
 SHAPES = [(64, 10), (512, 64), (256, 100, 8), (4096, 256)]
 CONFIGS = {
@@ -99,6 +103,22 @@ def main() -> None:
                 f"{str(shape):>14} {t_up * 1e6:9.1f}us {t_ours * 1e6:8.1f}us {row['speedup']:8.1f}x "
                 f"{mem_up / 2**20:12.2f}MiB {mem_ours / 2**20:7.2f}MiB {x.nbytes / 2**20:6.2f}MiB"
             )
+    print("\nnoise core options, relative to the default path (rho = 1/2, no indicators); above 1: slower")
+    print(f"{'shape':>14} {'default':>10} {'rho=0.2':>9} {'indicators':>11}")
+    for shape in SHAPES:
+        x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+        default, rho, indicators = (
+            SpikeSlabNoise(0.01, 0.25, per_dimension=False, seed=1, slab_probability=p) for p in (0.5, 0.2, 0.5)
+        )
+        calls = [default, rho, functools.partial(indicators, indicators=True)]
+        times = time_interleaved(calls, x, args.repeats)
+        row = {"config": "noise core options", "shape": list(shape), "default_s": times[0]}
+        row |= {"rho_0.2_over_default": times[1] / times[0], "indicators_over_default": times[2] / times[0]}
+        rows.append(row)
+        print(
+            f"{str(shape):>14} {times[0] * 1e6:8.1f}us {row['rho_0.2_over_default']:8.2f}x "
+            f"{row['indicators_over_default']:10.2f}x"
+        )
     if args.json:
         os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
         with open(args.json, "w") as f:
