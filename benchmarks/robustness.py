@@ -3,8 +3,8 @@
 Trains, identically (same simulations, network, epochs, optimizer and seeds), three posterior estimators per task:
 
 - ``NPE``: no noise. The adapter z-scores the summaries with FIXED mean and std of the clean training simulations.
-- ``NNPE``: Ward et al.'s (2022) recipe: the same fixed z-scoring, then ``Adapter.nnpe(spike_scale=0.01,
-  slab_scale=0.25, per_dimension=False)``: spike-and-slab noise on training batches only.
+- ``NNPE``: Ward et al.'s (2022) recipe: the same fixed z-scoring, then ``NNPETransform("x", spike_scale=0.01,
+  slab_scale=0.25, per_dimension=False)`` appended to the adapter: spike-and-slab noise on training batches only.
 - ``NNPE+std=all`` (trap 1): ``BasicWorkflow(standardize="all")`` lets the approximator z-score the conditions
   with running statistics, while ``augmentations={"x": NNPE()}`` (automatic per-dimension scales) noises the raw
   summaries, so the running statistics are learned from Cauchy-contaminated batches. bayesflow_nnpe warns about
@@ -64,7 +64,7 @@ from nnpe_bench.evaluation import evaluate, loss_anatomy, oracle_metrics  # noqa
 from nnpe_bench.plots import plot_all, replot  # noqa: E402
 from nnpe_bench.tasks import TASK_IDS, TASKS, make_test_sets, simulate  # noqa: E402
 from nnpe_bench.training import train  # noqa: E402
-from nnpe_bench.variants import ABLATION_SLABS, VARIANTS  # noqa: E402
+from nnpe_bench.variants import ABLATION, ABLATION_SLABS, BASELINE, RECIPE, VARIANTS, names  # noqa: E402
 
 FIGURES = Path(__file__).resolve().parent / "figures"
 
@@ -73,7 +73,7 @@ def run(config: Config, out: Path, task_names: list[str], ablation: bool) -> dic
     """Train and evaluate every variant on every task and seed; print the tables, write the files and figures."""
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    ablation_variants = tuple(f"NNPE slab={slab:g}" for slab in ABLATION_SLABS) if ablation else ()
+    ablation_variants = ABLATION if ablation else ()
     runs, examples, tests, oracles = [], {}, {}, {}
     for task_name in task_names:
         task = TASKS[task_name]
@@ -87,22 +87,23 @@ def run(config: Config, out: Path, task_names: list[str], ablation: bool) -> dic
             for variant in VARIANTS + (ablation_variants if seed_index == 0 else ()):
                 workflow, record = train(task, variant, data, config, seed)
                 metrics, draws = evaluate(task, workflow, tests[task_name], config, seed)
-                record.update(task=task_name, variant=variant, seed=seed, seed_index=seed_index, metrics=metrics)
-                if variant in ("NNPE", "NNPE+std=all"):
+                record.update(task=task_name, variant=variant.name, seed=seed, seed_index=seed_index, metrics=metrics)
+                if variant.nnpe and variant in VARIANTS:  # the traps are measured on the main variants
                     record["loss_anatomy"] = loss_anatomy(task, variant, workflow, data, seed)
                 if seed_index == 0:
-                    examples[task_name][variant] = draws
+                    examples[task_name][variant.name] = draws
                 runs.append(record)
                 head = metrics[str(task.headline)]
                 print(
-                    f"[{time.perf_counter() - start:5.0f} s] {task_name} seed {seed_index} {variant:<15} trained "
+                    f"[{time.perf_counter() - start:5.0f} s] {task_name} seed {seed_index} {variant.name:<15} trained "
                     f"in {record['train_time_s']:5.1f} s; {task.label(task.headline)}: RMSE {head['rmse']:.3g}, "
                     f"cov90 {head['coverage90']:.2f}",
                     flush=True,
                 )
-    main_runs = [r for r in runs if r["variant"] in VARIANTS]
-    rows = report.summarize(main_runs, oracles, VARIANTS)
-    ablation_rows = report.summarize(runs, oracles, ("NPE", "NNPE", *ablation_variants)) if ablation else []
+    main_runs = [r for r in runs if r["variant"] in names(VARIANTS)]
+    rows = report.summarize(main_runs, oracles, names(VARIANTS))
+    ablation_names = names(ablation_variants)
+    ablation_rows = report.summarize(runs, oracles, (BASELINE.name, RECIPE.name, *ablation_names)) if ablation else []
     targets = report.check_targets(rows, main_runs)
     traps = report.trap_summary(main_runs)
     wall = time.perf_counter() - start
@@ -125,7 +126,7 @@ def run(config: Config, out: Path, task_names: list[str], ablation: bool) -> dic
         printed=printed,
     )
     report.write_json(result, out / "robustness.json")
-    report.write_csv(rows + [r for r in ablation_rows if r["variant"].startswith("NNPE slab=")], out / "robustness.csv")
+    report.write_csv(rows + [r for r in ablation_rows if r["variant"] in ablation_names], out / "robustness.csv")
     plot_all(rows, main_runs, examples, tests, out, config.seeds)
     print(f"Wrote {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))} to {out}")
     return result

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 import bayesflow as bf
 import numpy as np
 
-from bayesflow_nnpe import NNPE
+from bayesflow_nnpe import DEFAULT_SPIKE, NNPE
 
 from .config import Config
 from .tasks import Data, Task
-from .variants import SPIKE, nnpe_slab
+from .training import zscore_statistics
+from .variants import Variant
 
 Metrics = dict[str, float]
 
@@ -106,7 +107,7 @@ def log_density_of(
 
 
 def loss_anatomy(
-    task: Task, variant: str, workflow: bf.BasicWorkflow, data: dict[str, Data], seed: int
+    task: Task, variant: Variant, workflow: bf.BasicWorkflow, data: dict[str, Data], seed: int
 ) -> dict[str, float]:
     """Trap 2: what the NNPE training objective measures, on clean held-out simulations.
 
@@ -117,16 +118,16 @@ def loss_anatomy(
     """
     val = data["val"]
     rng = np.random.default_rng([seed, 5])
-    if nnpe_slab(variant) is not None:
-        x_mean, x_std = data["train"]["x"].mean(axis=0), data["train"]["x"].std(axis=0)
+    if variant.noise == "adapter":  # fixed scales on fixed z-scores: draw the noise there, map it back
+        x_mean, x_std = zscore_statistics(data["train"])
         z = (val["x"] - x_mean) / x_std
-        noise = NNPE(SPIKE, nnpe_slab(variant), per_dimension=False, seed=10_000 + seed)(z) - z
+        noise = NNPE(variant.spike_scale, variant.slab_scale, per_dimension=False, seed=10_000 + seed)(z) - z
         noisy_x = val["x"] + noise * x_std
-        spike_x = val["x"] + SPIKE * rng.normal(size=z.shape) * x_std
-    else:
+        spike_x = val["x"] + variant.spike_scale * rng.normal(size=z.shape) * x_std
+    else:  # augmentation: automatic scales, the defaults times the std of each raw summary
         noisy_x = NNPE(seed=10_000 + seed)(val["x"])
         noise = (noisy_x - val["x"]) / task.clean_summary_sd()
-        spike_x = val["x"] + SPIKE * rng.normal(size=val["x"].shape) * val["x"].std(axis=0)
+        spike_x = val["x"] + DEFAULT_SPIKE * rng.normal(size=val["x"].shape) * val["x"].std(axis=0)
     clean_nll = -log_density_of(task, workflow, val["theta"], val["x"])
     noisy_nll = -log_density_of(task, workflow, val["theta"], noisy_x)
     spike_nll = -log_density_of(task, workflow, val["theta"], spike_x)

@@ -14,9 +14,9 @@ import numpy as np
 
 from .report import ORACLE, Row, Run, find
 from .tasks import TASKS, Data, make_test_sets
-from .variants import VARIANTS
+from .variants import BASELINE, RECIPE, TRAP, VARIANTS, names
 
-COLORS = {"NPE": "tab:red", "NNPE": "tab:blue", "NNPE+std=all": "tab:gray", ORACLE: "black"}
+COLORS = {BASELINE.name: "tab:red", RECIPE.name: "tab:blue", TRAP.name: "tab:gray", ORACLE: "black"}
 
 
 def plot_sweep(rows: list[Row], path: Path, seeds: int) -> None:
@@ -30,7 +30,7 @@ def plot_sweep(rows: list[Row], path: Path, seeds: int) -> None:
     fig, axes = plt.subplots(len(tasks), 2, figsize=(11, 3.8 * len(tasks)), squeeze=False)
     for (ax_rmse, ax_cov), task in zip(axes, tasks, strict=True):
         levels = np.array(task.levels)
-        for variant in (*VARIANTS, ORACLE):
+        for variant in (*names(VARIANTS), ORACLE):
             chosen = [find(rows, task.name, level, variant) for level in task.levels]
             if any(c is None for c in chosen):
                 continue
@@ -69,7 +69,7 @@ def plot_posteriors(examples: dict, tests: dict[str, list[Data]], path: Path) ->
     import matplotlib.pyplot as plt
 
     tasks = [TASKS[name] for name in examples]
-    variants = [v for v in VARIANTS if all(v in examples[t.name] for t in tasks)]
+    variants = [v for v in names(VARIANTS) if all(v in examples[t.name] for t in tasks)]
     fig, axes = plt.subplots(
         len(tasks), len(variants), figsize=(3.8 * len(variants), 3.6 * len(tasks)), squeeze=False, sharey="row"
     )
@@ -130,14 +130,15 @@ def plot_losses(runs: list[Run], path: Path) -> None:
     for ax, task in zip(axes[0], tasks, strict=True):
         curves = []  # (values, style, color, label)
         for variant in VARIANTS:
-            chosen = [r for r in runs if r["task"] == task and r["variant"] == variant and r["seed_index"] == 0]
+            name = variant.name
+            chosen = [r for r in runs if r["task"] == task and r["variant"] == name and r["seed_index"] == 0]
             if not chosen:
                 continue
             h = chosen[0]["history"]
-            curves.append((h["loss"], "-", COLORS[variant], f"{variant}: training loss"))
-            curves.append((h["clean_val_loss"], "--", COLORS[variant], f"{variant}: clean val loss"))
-            if variant == "NNPE":
-                curves.append((h["val_loss"], ":", COLORS[variant], f"{variant}: keras val_loss (noisy)"))
+            curves.append((h["loss"], "-", COLORS[name], f"{name}: training loss"))
+            curves.append((h["clean_val_loss"], "--", COLORS[name], f"{name}: clean val loss"))
+            if variant.noise == "adapter":  # the validation batches go through the adapter: noisy
+                curves.append((h["val_loss"], ":", COLORS[name], f"{name}: keras val_loss (noisy)"))
         values = np.concatenate([np.asarray(c[0], dtype=float) for c in curves])
         values = values[np.isfinite(values)]
         # Cauchy draws make single epochs of the noisy losses explode: clip the axis, mark the clipped points
@@ -173,7 +174,7 @@ def plot_running_std(runs: list[Run], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    trap = [r for r in runs if r["variant"] == "NNPE+std=all" and "running_std" in r]
+    trap = [r for r in runs if r["variant"] == TRAP.name and "running_std" in r]
     tasks = [t for t in TASKS if any(r["task"] == t for r in trap)]
     fig, axes = plt.subplots(1, max(1, len(tasks)), figsize=(6.5 * max(1, len(tasks)), 4.5), squeeze=False)
     for ax, task in zip(axes[0], tasks, strict=False):
@@ -212,7 +213,7 @@ def plot_all(
 def replot(out: Path) -> None:
     """Redraw the figures from ``out/robustness.json`` without training (the posterior example needs its draws)."""
     result = json.loads((out / "robustness.json").read_text())
-    runs = [r for r in result["runs"] if r["variant"] in VARIANTS]
+    runs = [r for r in result["runs"] if r["variant"] in names(VARIANTS)]
     examples = {
         task: {variant: {level: np.asarray(d) for level, d in by_level.items()} for variant, by_level in v.items()}
         for task, v in result.get("examples", {}).items()

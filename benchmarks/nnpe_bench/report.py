@@ -25,7 +25,7 @@ import bayesflow_nnpe
 
 from .config import Config
 from .tasks import TASKS
-from .variants import SLAB, SPIKE, VARIANTS
+from .variants import BASELINE, RECIPE, TRAP, VARIANTS, names
 
 ORACLE = "oracle"  # the method name of the exact posterior's rows
 METRICS = ("rmse", "mse", "coverage90", "log_density", "post_sd")
@@ -119,6 +119,7 @@ def format_training(runs: list[Run], variants: tuple[str, ...]) -> str:
 
 def check_targets(rows: list[Row], runs: list[Run]) -> list[dict]:
     """The acceptance targets, on seed means, with the per-seed values alongside."""
+    npe_name, nnpe_name = BASELINE.name, RECIPE.name
     targets = []
 
     def add(
@@ -131,16 +132,16 @@ def check_targets(rows: list[Row], runs: list[Run]) -> list[dict]:
         relation: str,
         note: str = "",
     ) -> None:
-        npe, nnpe = find(rows, task, level, "NPE"), find(rows, task, level, "NNPE")
+        npe, nnpe = find(rows, task, level, npe_name), find(rows, task, level, nnpe_name)
         if npe is None or nnpe is None:
             return
         got = fn(npe[metric]["mean"], nnpe[metric]["mean"])
         met = got <= threshold if relation == "<=" else got >= threshold
         by_seed = {}
         for r in runs:
-            if r["task"] == task and r["variant"] in ("NPE", "NNPE"):
+            if r["task"] == task and r["variant"] in (npe_name, nnpe_name):
                 by_seed.setdefault(r["seed"], {})[r["variant"]] = r["metrics"][str(level)][metric]
-        per_seed = [fn(v["NPE"], v["NNPE"]) for _, v in sorted(by_seed.items()) if len(v) == 2]
+        per_seed = [fn(v[npe_name], v[nnpe_name]) for _, v in sorted(by_seed.items()) if len(v) == 2]
         targets.append(
             {
                 "target": name,
@@ -154,7 +155,7 @@ def check_targets(rows: list[Row], runs: list[Run]) -> list[dict]:
         )
 
     gauss_note = ""
-    npe, oracle = find(rows, "gaussian", 2.0, "NPE"), find(rows, "gaussian", 2.0, ORACLE)
+    npe, oracle = find(rows, "gaussian", 2.0, npe_name), find(rows, "gaussian", 2.0, ORACLE)
     if npe is not None and oracle is not None:
         floor = oracle["mse"]["mean"] / npe["mse"]["mean"]
         gauss_note = (
@@ -190,7 +191,7 @@ def trap_summary(runs: list[Run]) -> dict:
             continue
         clean_sd = task.clean_summary_sd()
         entry = {"clean_summary_sd": clean_sd.tolist()}
-        trap = [r for r in chosen if r["variant"] == "NNPE+std=all"]
+        trap = [r for r in chosen if r["variant"] == TRAP.name]
         if trap:
             ratios = np.array([r["running_std_over_clean_sd"] for r in trap])
             trajectories = [np.array(r["running_std"]) / clean_sd for r in trap]
@@ -208,7 +209,7 @@ def trap_summary(runs: list[Run]) -> dict:
                 "per_seed_per_dim": offsets.tolist(),
                 "max_abs": float(np.abs(offsets).max()),
             }
-        for variant in ("NNPE", "NNPE+std=all"):
+        for variant in (RECIPE.name, TRAP.name):
             anatomy = [r["loss_anatomy"] for r in chosen if r["variant"] == variant and "loss_anatomy" in r]
             if anatomy:
                 entry[f"loss_anatomy_{variant}"] = {k: spread([a[k] for a in anatomy]) for k in anatomy[0]}
@@ -223,7 +224,7 @@ def trap_summary(runs: list[Run]) -> dict:
 
 
 def format_traps(traps: dict) -> str:
-    lines = ["Trap 1: running standardization of NNPE-noised conditions (NNPE+std=all: standardize='all')"]
+    lines = [f"Trap 1: running standardization of NNPE-noised conditions ({TRAP.name}: standardize='all')"]
     for task, entry in traps.items():
         if "running_std_over_clean_sd_final" not in entry:
             continue
@@ -242,7 +243,7 @@ def format_traps(traps: dict) -> str:
         )
     lines.append("Trap 2: the NNPE training loss (on clean validation simulations with one draw of training noise)")
     for task, entry in traps.items():
-        for variant in ("NNPE", "NNPE+std=all"):
+        for variant in (RECIPE.name, TRAP.name):
             a = entry.get(f"loss_anatomy_{variant}")
             if not a:
                 continue
@@ -256,10 +257,10 @@ def format_traps(traps: dict) -> str:
                 f"largest noise draws {fmt(a['top5pct_noise_share_of_excess'])}; sd of 128-batch mean losses clean "
                 f"{fmt(a['batch_loss_sd_clean'])}, noisy {fmt(a['batch_loss_sd_noisy'])}"
             )
-        best = entry.get("best_epoch_NNPE")
+        best = entry.get(f"best_epoch_{RECIPE.name}")
         if best:
             lines.append(
-                f"  {task} NNPE best epoch by (training loss, keras val_loss, clean val loss), per seed: "
+                f"  {task} {RECIPE.name} best epoch by (training loss, keras val_loss, clean val loss), per seed: "
                 + "; ".join(f"({b['loss']}, {b['val_loss']}, {b['clean_val_loss']})" for b in best)
             )
     return "\n".join(lines)
@@ -272,7 +273,7 @@ def printed_tables(
     seeds_note = f"mean [min, max] over {seeds} seeds" if seeds > 1 else "1 seed"
     printed = {
         "table": format_table(rows, f"Posterior metrics in units of the prior sd of theta ({seeds_note})"),
-        "training": format_training(runs, VARIANTS),
+        "training": format_training(runs, names(VARIANTS)),
         "targets": format_targets(targets),
         "traps": format_traps(traps),
     }
@@ -316,8 +317,8 @@ def result_record(
         "mode": config.mode,
         "config": asdict(config),
         "noise": {
-            "spike_scale": SPIKE,
-            "slab_scale": SLAB,
+            "spike_scale": RECIPE.spike_scale,
+            "slab_scale": RECIPE.slab_scale,
             "per_dimension": False,
             "applied_to": "fixed z-scores",
         },
@@ -342,7 +343,7 @@ def result_record(
             task: {
                 variant: {str(TASKS[task].headline): draws[str(TASKS[task].headline)].tolist()}
                 for variant, draws in by_variant.items()
-                if variant in VARIANTS
+                if variant in names(VARIANTS)
             }
             for task, by_variant in examples.items()
         },

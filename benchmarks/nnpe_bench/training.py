@@ -9,36 +9,38 @@ import bayesflow as bf
 import keras
 import numpy as np
 
-from bayesflow_nnpe import NNPE
+from bayesflow_nnpe import NNPE, NNPETransform
 
 from .config import Config
 from .tasks import Data, Task
-from .variants import SPIKE, nnpe_slab
+from .variants import Variant
+
+
+def zscore_statistics(simulations: Data) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std of the summaries of clean simulations: the fixed z-scoring of the adapter variants."""
+    return simulations["x"].mean(axis=0), simulations["x"].std(axis=0)
 
 
 def build_workflow(
-    task: Task, variant: str, x_mean: np.ndarray, x_std: np.ndarray, config: Config, seed: int
+    task: Task, variant: Variant, x_mean: np.ndarray, x_std: np.ndarray, config: Config, seed: int
 ) -> tuple[bf.BasicWorkflow, dict[str, NNPE] | None]:
     """The workflow and the augmentations of one variant; everything else is shared."""
     adapter = bf.Adapter()
     augmentations = None
-    standardize = "inference_variables"
-    if variant == "NPE" or nnpe_slab(variant) is not None:
+    if variant.fixed_zscores:
         adapter = adapter.standardize("x", mean=x_mean, std=x_std)
-        if variant != "NPE":
-            adapter = adapter.nnpe(
-                "x", spike_scale=SPIKE, slab_scale=nnpe_slab(variant), per_dimension=False, seed=seed
-            )
-    elif variant == "NNPE+std=all":
-        standardize = "all"
+    if variant.noise == "adapter":
+        noise = NNPETransform(
+            "x", spike_scale=variant.spike_scale, slab_scale=variant.slab_scale, per_dimension=False, seed=seed
+        )
+        adapter = adapter.append(noise)
+    elif variant.noise == "augmentation":
         augmentations = {"x": NNPE(seed=seed)}
-    else:
-        raise ValueError(f"unknown variant {variant!r}")
     adapter = adapter.convert_dtype("float64", "float32")
     adapter = adapter.concatenate(["theta", "aux"] if task.dummy else "theta", into="inference_variables")
     adapter = adapter.rename("x", "inference_conditions")
     network = bf.networks.CouplingFlow(depth=config.depth, subnet_kwargs={"widths": (config.width, config.width)})
-    workflow = bf.BasicWorkflow(adapter=adapter, inference_network=network, standardize=standardize)
+    workflow = bf.BasicWorkflow(adapter=adapter, inference_network=network, standardize=variant.standardize)
     return workflow, augmentations
 
 
@@ -57,7 +59,7 @@ class EpochRecorder(keras.callbacks.Callback):
     """Per epoch: the clean validation loss and the running statistics the approximator learned for the conditions.
 
     The clean loss is ``approximator.compute_metrics(..., stage="validation")`` on clean held-out simulations passed
-    through the adapter with ``stage="validation"`` (on which ``Adapter.nnpe`` adds no noise): the same quantity as
+    through the adapter with ``stage="validation"`` (on which ``NNPETransform`` adds no noise): the same quantity as
     the training loss, on clean data.
     """
 
@@ -84,11 +86,11 @@ class EpochRecorder(keras.callbacks.Callback):
 
 
 def train(
-    task: Task, variant: str, data: dict[str, Data], config: Config, seed: int
+    task: Task, variant: Variant, data: dict[str, Data], config: Config, seed: int
 ) -> tuple[bf.BasicWorkflow, dict[str, Any]]:
     """Train one variant on ``data["train"]``; its record: training time (without the callback) and histories."""
     keras.utils.set_random_seed(seed)
-    x_mean, x_std = data["train"]["x"].mean(axis=0), data["train"]["x"].std(axis=0)
+    x_mean, x_std = zscore_statistics(data["train"])
     workflow, augmentations = build_workflow(task, variant, x_mean, x_std, config, seed)
     recorder = EpochRecorder(workflow, data["val"])
     start = time.perf_counter()
