@@ -1,6 +1,7 @@
 """Posterior metrics of the trained estimators and of the exact posterior, log densities, and the loss anatomy.
 
-All metrics are in units of the prior sd of theta.
+All metrics are in units of the prior sd of theta, and one function computes them for both kinds of posterior, so
+the oracle row and the estimator rows of a table are the same quantities.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from .tasks import Data, Task
 from .training import zscore_statistics
 from .variants import Variant
 
+Z90 = 1.6448536269514722  # the 95% quantile of N(0, 1): central 90% intervals of a Normal posterior
+
 Metrics = dict[str, float]
 
 
@@ -36,6 +39,30 @@ def quiet_progress() -> Iterator[None]:
         samplers.tqdm = original
 
 
+def posterior_metrics(
+    truth: np.ndarray,
+    mean: np.ndarray,
+    sd: np.ndarray,
+    interval: tuple[np.ndarray, np.ndarray],
+    log_density: np.ndarray,
+) -> Metrics:
+    """The metrics of posteriors for n test observations.
+
+    ``truth``, the posterior ``mean`` and ``sd`` and the bounds of the central 90% ``interval`` have shape
+    (n, num_params); ``log_density`` (n,) is the log posterior density of the truth.
+    """
+    low, high = interval
+    mse = float(np.mean((mean - truth) ** 2))
+    return {
+        "rmse": math.sqrt(mse),
+        "mse": mse,
+        "coverage90": float(np.mean((truth >= low) & (truth <= high))),
+        "log_density": float(np.mean(log_density)),
+        "log_density_median": float(np.median(log_density)),
+        "post_sd": float(sd.mean()),
+    }
+
+
 def evaluate(
     task: Task, workflow: bf.BasicWorkflow, tests: list[Data], config: Config, seed: int
 ) -> tuple[dict[str, Metrics], dict[str, np.ndarray]]:
@@ -47,23 +74,14 @@ def evaluate(
     log_density = log_density_of(task, workflow, theta, x)
     draws = np.asarray(draws, dtype=np.float64) / task.prior_sd
     truth = theta / task.prior_sd
-    mean = draws.mean(axis=1)
+    mean, sd = draws.mean(axis=1), draws.std(axis=1)
     low, high = np.quantile(draws, [0.05, 0.95], axis=1)
     metrics, examples = {}, {}
     for i, level in enumerate(task.levels):
         rows = slice(i * config.num_test, (i + 1) * config.num_test)
-        err = mean[rows] - truth[rows]
-        inside = (truth[rows] >= low[rows]) & (truth[rows] <= high[rows])
-        lp = np.asarray(log_density[rows], dtype=np.float64)
-        mse = float(np.mean(err**2))
-        metrics[str(level)] = {
-            "rmse": math.sqrt(mse),
-            "mse": mse,
-            "coverage90": float(inside.mean()),
-            "log_density": float(np.mean(lp)),
-            "log_density_median": float(np.median(lp)),
-            "post_sd": float(draws[rows].std(axis=1).mean()),
-        }
+        metrics[str(level)] = posterior_metrics(
+            truth[rows], mean[rows], sd[rows], (low[rows], high[rows]), log_density[rows]
+        )
         examples[str(level)] = draws[i * config.num_test]
     return metrics, examples
 
@@ -74,18 +92,15 @@ def oracle_metrics(task: Task, tests: list[Data]) -> dict[str, Metrics]:
     for test, level in zip(tests, task.levels, strict=True):
         mean, sd = task.oracle(test, level)
         mean, sd, truth = mean / task.prior_sd, sd / task.prior_sd, test["theta"] / task.prior_sd
-        z = (truth - mean) / sd
-        log_density = np.sum(-0.5 * z**2 - np.log(sd) - 0.5 * math.log(2 * math.pi), axis=1)
-        mse = float(np.mean((mean - truth) ** 2))
-        metrics[str(level)] = {
-            "rmse": math.sqrt(mse),
-            "mse": mse,
-            "coverage90": float(np.mean(np.abs(z) <= 1.6448536269514722)),
-            "log_density": float(np.mean(log_density)),
-            "log_density_median": float(np.median(log_density)),
-            "post_sd": float(sd.mean()),
-        }
+        interval = (mean - Z90 * sd, mean + Z90 * sd)
+        metrics[str(level)] = posterior_metrics(truth, mean, sd, interval, normal_log_density(truth, mean, sd))
     return metrics
+
+
+def normal_log_density(x: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Log density of independent Normals at the rows of ``x`` (n, d), summed over the d coordinates."""
+    z = (x - mean) / sd
+    return np.sum(-0.5 * z**2 - np.log(sd) - 0.5 * math.log(2 * math.pi), axis=1)
 
 
 def log_density_of(
