@@ -56,6 +56,10 @@ from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+from nnpe_bench.progress import silence_sampling_progress  # noqa: E402
+
+silence_sampling_progress()  # before bayesflow imports tqdm
+
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from nnpe_bench import report  # noqa: E402

@@ -2,5 +2,5 @@
 
 One job per module: ``tasks`` (simulators, test sets, exact posteriors), ``variants`` (what is trained),
 ``config`` (the budgets), ``training``, ``evaluation`` (posterior metrics, the loss anatomy), ``report`` (tables,
-targets, CSV and JSON) and ``plots``. ``benchmarks/robustness.py`` is the command-line entry point.
+targets, CSV and JSON), ``plots`` and ``progress``. ``benchmarks/robustness.py`` is the command-line entry point.
 """

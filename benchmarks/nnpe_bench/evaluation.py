@@ -6,10 +6,7 @@ the oracle row and the estimator rows of a table are the same quantities.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import math
-from collections.abc import Iterator
 
 import bayesflow as bf
 import numpy as np
@@ -24,19 +21,6 @@ from .variants import Variant
 Z90 = 1.6448536269514722  # the 95% quantile of N(0, 1): central 90% intervals of a Normal posterior
 
 Metrics = dict[str, float]
-
-
-@contextlib.contextmanager
-def quiet_progress() -> Iterator[None]:
-    """Silence bayesflow's per-call tqdm progress bar of ``sample`` (restored on exit)."""
-    from bayesflow.approximators.helpers import samplers
-
-    original = samplers.tqdm
-    samplers.tqdm = functools.partial(original, disable=True)
-    try:
-        yield
-    finally:
-        samplers.tqdm = original
 
 
 def posterior_metrics(
@@ -69,8 +53,7 @@ def evaluate(
     """Metrics per contamination level, in units of the prior sd of theta; and the draws of test observation 0."""
     x = np.concatenate([t["x"] for t in tests])
     theta = np.concatenate([t["theta"] for t in tests])
-    with quiet_progress():
-        draws = workflow.sample(num_samples=config.num_post, conditions={"x": x}, seed=seed)["theta"]
+    draws = workflow.sample(num_samples=config.num_post, conditions={"x": x}, seed=seed)["theta"]
     log_density = log_density_of(task, workflow, theta, x)
     draws = np.asarray(draws, dtype=np.float64) / task.prior_sd
     truth = theta / task.prior_sd
