@@ -15,7 +15,7 @@ from bayesflow_nnpe import DEFAULT_SPIKE, NNPE
 
 from .config import Config
 from .tasks import Data, Task
-from .training import zscore_statistics
+from .training import estimator_of, zscore_statistics
 from .variants import Variant
 
 Z90 = 1.6448536269514722  # the 95% quantile of N(0, 1): central 90% intervals of a Normal posterior
@@ -90,14 +90,15 @@ def log_density_of(
     task: Task, workflow: bf.BasicWorkflow, theta: np.ndarray, x: np.ndarray, draws: int = 8
 ) -> np.ndarray:
     """Log posterior density of theta / prior sd; a dummy is integrated out by importance sampling from its prior."""
+    estimator = estimator_of(workflow)
     shift = task.num_params * math.log(task.prior_sd)
     if not task.dummy:
-        return np.asarray(workflow.approximator.log_prob({"theta": theta, "x": x}), dtype=np.float64) + shift
+        return np.asarray(estimator.log_prob({"theta": theta, "x": x}), dtype=np.float64) + shift
     rng = np.random.default_rng(99)
     terms = []
     for _ in range(draws):
         aux = rng.normal(size=(len(theta), 1))
-        joint = np.asarray(workflow.approximator.log_prob({"theta": theta, "aux": aux, "x": x}), dtype=np.float64)
+        joint = np.asarray(estimator.log_prob({"theta": theta, "aux": aux, "x": x}), dtype=np.float64)
         terms.append(joint + 0.5 * aux[:, 0] ** 2 + 0.5 * math.log(2 * math.pi))
     terms = np.stack(terms)
     top = terms.max(axis=0)

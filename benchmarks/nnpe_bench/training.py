@@ -16,6 +16,11 @@ from .tasks import Data, Task
 from .variants import Variant
 
 
+def estimator_of(workflow: bf.BasicWorkflow) -> keras.Model:
+    """The workflow's trained model: ``workflow.estimator`` in bayesflow 2.1, ``workflow.approximator`` in 2.0."""
+    return workflow.estimator if hasattr(workflow, "estimator") else workflow.approximator
+
+
 def zscore_statistics(simulations: Data) -> tuple[np.ndarray, np.ndarray]:
     """Mean and std of the summaries of clean simulations: the fixed z-scoring of the adapter variants."""
     return simulations["x"].mean(axis=0), simulations["x"].std(axis=0)
@@ -44,10 +49,9 @@ def build_workflow(
     return workflow, augmentations
 
 
-def running_statistics(approximator: keras.Model) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Moving mean and std of the approximator's Standardization layer for the conditions, if it has one."""
-    layers = approximator.standardizer.standardize_layers or {}
-    layer = layers.get("inference_conditions")
+def running_statistics(estimator: keras.Model) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Moving mean and std of the estimator's Standardization layer for the conditions, if it has one."""
+    layer = (estimator.standardize_layers or {}).get("inference_conditions")
     if layer is None or layer.moving_mean is None:
         return None, None
     mean = keras.ops.convert_to_numpy(layer.moving_mean[0])
@@ -65,7 +69,7 @@ class EpochRecorder(keras.callbacks.Callback):
 
     def __init__(self, workflow: bf.BasicWorkflow, clean_val: Data):
         super().__init__()
-        self.workflow = workflow
+        self.estimator = estimator_of(workflow)
         adapted = workflow.adapter(clean_val, stage="validation")
         self.val_batch = {k: keras.ops.convert_to_tensor(v) for k, v in adapted.items()}
         self.clean_val_loss: list[float] = []
@@ -75,10 +79,9 @@ class EpochRecorder(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         start = time.perf_counter()
-        approximator = self.workflow.approximator
-        metrics = approximator.compute_metrics(**self.val_batch, stage="validation")
+        metrics = self.estimator.compute_metrics(**self.val_batch, stage="validation")
         self.clean_val_loss.append(float(keras.ops.convert_to_numpy(metrics["loss"])))
-        mean, std = running_statistics(approximator)
+        mean, std = running_statistics(self.estimator)
         if mean is not None:
             self.running_mean.append(mean.tolist())
             self.running_std.append(std.tolist())
