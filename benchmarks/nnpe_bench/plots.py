@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -16,16 +17,27 @@ from .report import ORACLE, Row, Run, find
 from .tasks import TASKS, Data, make_test_sets
 from .variants import BASELINE, RECIPE, TRAP, VARIANTS, names
 
-COLORS = {BASELINE.name: "tab:red", RECIPE.name: "tab:blue", TRAP.name: "tab:gray", ORACLE: "black"}
 
+def pyplot() -> ModuleType:
+    """``matplotlib.pyplot`` on the Agg backend: the figures go to files, no display needed.
 
-def plot_sweep(rows: list[Row], path: Path, seeds: int) -> None:
-    """RMSE and coverage of every method against the contamination level, one row of panels per task."""
+    Imported here rather than at the top so that the other modules (and ``--help``) work without matplotlib,
+    which is an optional dependency (the ``examples`` extra).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+COLORS = {BASELINE.name: "tab:red", RECIPE.name: "tab:blue", TRAP.name: "tab:gray", ORACLE: "black"}
+
+
+def plot_sweep(rows: list[Row], path: Path, seeds: int) -> None:
+    """RMSE and coverage of every method against the contamination level, one row of panels per task."""
+    plt = pyplot()
     tasks = [t for t in TASKS.values() if any(r["task"] == t.name for r in rows)]
     fig, axes = plt.subplots(len(tasks), 2, figsize=(11, 3.8 * len(tasks)), squeeze=False)
     for (ax_rmse, ax_cov), task in zip(axes, tasks, strict=True):
@@ -63,11 +75,7 @@ def plot_sweep(rows: list[Row], path: Path, seeds: int) -> None:
 
 def plot_posteriors(examples: dict, tests: dict[str, list[Data]], path: Path) -> None:
     """Posterior draws of each main variant for test observation 0 at the headline level, with the oracle."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     tasks = [TASKS[name] for name in examples]
     variants = [v for v in names(VARIANTS) if all(v in examples[t.name] for t in tasks)]
     fig, axes = plt.subplots(
@@ -120,11 +128,7 @@ def plot_posteriors(examples: dict, tests: dict[str, list[Data]], path: Path) ->
 
 def plot_losses(runs: list[Run], path: Path) -> None:
     """Trap 2: training loss, keras val_loss (noisy where the adapter adds the noise) and clean val loss, seed 0."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     tasks = [t for t in TASKS if any(r["task"] == t for r in runs)]
     fig, axes = plt.subplots(1, len(tasks), figsize=(6.5 * len(tasks), 4.5), squeeze=False)
     for ax, task in zip(axes[0], tasks, strict=True):
@@ -169,11 +173,7 @@ def plot_losses(runs: list[Run], path: Path) -> None:
 
 def plot_running_std(runs: list[Run], path: Path) -> None:
     """Trap 1: the running std that standardize='all' learns, over the clean summary sd, per epoch and summary."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     trap = [r for r in runs if r["variant"] == TRAP.name and "running_std" in r]
     tasks = [t for t in TASKS if any(r["task"] == t for r in trap)]
     fig, axes = plt.subplots(1, max(1, len(tasks)), figsize=(6.5 * max(1, len(tasks)), 4.5), squeeze=False)
