@@ -12,10 +12,11 @@ import bayesflow as bf
 import numpy as np
 
 from bayesflow_nnpe import DEFAULT_SPIKE, NNPE
+from bayesflow_nnpe.compat import estimator_of
 
 from .config import Config
 from .tasks import Data, Task
-from .training import estimator_of, zscore_statistics
+from .training import zscore_statistics
 from .variants import Variant
 
 Z90 = 1.6448536269514722  # the 95% quantile of N(0, 1): central 90% intervals of a Normal posterior

@@ -10,15 +10,11 @@ import keras
 import numpy as np
 
 from bayesflow_nnpe import NNPE, NNPETransform
+from bayesflow_nnpe.compat import estimator_of
 
 from .config import Config
 from .tasks import Data, Task
 from .variants import Variant
-
-
-def estimator_of(workflow: bf.BasicWorkflow) -> keras.Model:
-    """The workflow's trained model: ``workflow.estimator`` in bayesflow 2.1, ``workflow.approximator`` in 2.0."""
-    return workflow.estimator if hasattr(workflow, "estimator") else workflow.approximator
 
 
 def zscore_statistics(simulations: Data) -> tuple[np.ndarray, np.ndarray]:
