@@ -6,12 +6,20 @@ imported them already, and BayesFlow only when a probe needs it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import sys
 from typing import Any
 
-__all__ = ["adapter_option", "approximator_class", "estimator_of", "is_traced", "process_index"]
+__all__ = [
+    "adapter_option",
+    "approximator_class",
+    "estimator_of",
+    "gradients_enabled",
+    "is_traced",
+    "process_index",
+]
 
 
 def is_traced(value: Any) -> bool:
@@ -21,6 +29,23 @@ def is_traced(value: Any) -> bool:
         return True
     torch = sys.modules.get("torch")
     return torch is not None and torch.compiler.is_compiling()
+
+
+def gradients_enabled() -> contextlib.AbstractContextManager:
+    """A context in which the backend records gradients: bayesflow turns torch's autograd off when it is imported.
+
+    Keras' own ``fit`` expects autograd on (BayesFlow's approximators turn it on in their training steps), so plain
+    keras models trained next to bayesflow train inside this context. Other backends need nothing.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or _keras_backend() != "torch":
+        return contextlib.nullcontext()
+    return torch.enable_grad()
+
+
+def _keras_backend() -> str | None:
+    keras = sys.modules.get("keras")
+    return None if keras is None else keras.backend.backend()
 
 
 def process_index() -> tuple[int, int]:

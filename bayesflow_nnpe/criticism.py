@@ -301,9 +301,10 @@ class MisspecificationCritic(keras.Model):
                 optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.BinaryCrossentropy(from_logits=True)
             )
         kwargs.setdefault("shuffle", False)  # the batches shuffle themselves, from the seed
-        return super().fit(
-            batches, epochs=epochs, validation_data=validation, verbose=verbose, callbacks=callbacks, **kwargs
-        )
+        with compat.gradients_enabled():  # bayesflow switches torch's autograd off on import
+            return super().fit(
+                batches, epochs=epochs, validation_data=validation, verbose=verbose, callbacks=callbacks, **kwargs
+            )
 
     def _clean_array(self, data: npt.ArrayLike, name: str) -> np.ndarray:
         x = _as_numeric_array(data, f"MisspecificationCritic ({name})", "it needs an array of summaries.")
