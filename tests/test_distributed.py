@@ -1,4 +1,4 @@
-"""Seeded NNPE noise in a real two-process JAX job (``jax.distributed`` on localhost, CPU backend).
+"""Seeded NNPE noise in real two-process jobs on localhost: ``jax.distributed`` and ``torch.distributed`` (gloo).
 
 Each process of a distributed job that builds ``NNPE(seed=s)`` must draw distinct noise, reproducibly per
 ``(s, process index)``; an unseeded stream keeps drawing fresh entropy.
@@ -16,11 +16,24 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
+START = {
+    "jax": """
+import jax
+jax.distributed.initialize(coordinator_address=sys.argv[1], num_processes=2, process_id=int(sys.argv[2]))
+index, count = jax.process_index(), jax.process_count()
+stop = jax.distributed.shutdown
+""",
+    "torch": """
+import torch.distributed as dist
+dist.init_process_group("gloo", init_method="tcp://" + sys.argv[1], rank=int(sys.argv[2]), world_size=2)
+index, count = dist.get_rank(), dist.get_world_size()
+stop = dist.destroy_process_group
+""",
+}
+
 WORKER = textwrap.dedent(
     """
     import json, sys
-    import jax
-    jax.distributed.initialize(coordinator_address=sys.argv[1], num_processes=2, process_id=int(sys.argv[2]))
     import numpy as np
     from bayesflow_nnpe import NNPE, NNPETransform
     x = np.zeros((6, 3))
@@ -28,10 +41,10 @@ WORKER = textwrap.dedent(
     transform = NNPETransform("x", spike_scale=1.0, slab_scale=1.0, seed=11)({"x": x})["x"]
     unseeded = NNPE(spike_scale=1.0, slab_scale=1.0)(x)
     print(json.dumps({
-        "process": [jax.process_index(), jax.process_count()],
+        "process": [index, count],
         "seeded": seeded.tolist(), "transform": transform.tolist(), "unseeded": unseeded.tolist(),
     }))
-    jax.distributed.shutdown()
+    stop()
     """
 )
 
@@ -42,13 +55,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def run_job():
-    """Start two processes of one JAX job; return each one's draws, by process index."""
+def run_job(backend):
+    """Start two processes of one job; return each one's draws, by process index."""
     address = f"localhost:{free_port()}"
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+    env = dict(os.environ, KERAS_BACKEND=backend, JAX_PLATFORMS="cpu")
+    code = "import sys" + START[backend] + WORKER
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, address, str(i)],
+            [sys.executable, "-c", code, address, str(i)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -75,8 +89,10 @@ def expected_draw(index):
     return nnpe(np.zeros((6, 3)))
 
 
-def test_each_process_draws_its_own_reproducible_noise():
-    first, second = run_job(), run_job()
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_each_process_draws_its_own_reproducible_noise(backend):
+    pytest.importorskip(backend, reason=f"{backend} is not installed in this environment")
+    first, second = run_job(backend), run_job(backend)
     for index in (0, 1):
         np.testing.assert_array_equal(first[index]["seeded"], second[index]["seeded"])  # reproducible per process
         np.testing.assert_array_equal(first[index]["seeded"], expected_draw(index))  # SeedSequence spawning
