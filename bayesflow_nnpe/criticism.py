@@ -386,7 +386,7 @@ def plot_criticism(
     ----------
     probabilities : array_like
         ``critic.predict(observed)`` for one observation, shape ``(d,)``; or for several, shape ``(m, d)``: then the
-        bars are the means and the whiskers span the 10% to 90% quantiles.
+        bars are the medians and the whiskers span the 10% to 90% quantiles.
     names : sequence of str, optional
         Summary names for the axis; default ``s0, s1, ...``.
     prior : float or None, default=0.5
@@ -416,11 +416,11 @@ def plot_criticism(
         raise ValueError(f"plot_criticism: {len(names)} names for {d} summaries.")
     if ax is None:
         _, ax = plt.subplots(figsize=(max(3.0, 0.6 * d + 1.5), 3.0))
-    heights = p if p.ndim == 1 else p.mean(axis=0)
+    heights = p if p.ndim == 1 else np.median(p, axis=0)
     error = None
     if p.ndim == 2:
         low, high = np.quantile(p, [0.1, 0.9], axis=0)
-        error = np.stack([heights - low, high - heights])
+        error = np.stack([heights - low, high - heights])  # the median lies between the quantiles: never negative
     colors = ["tab:red" if prior is not None and h > prior else "tab:gray" for h in heights]
     ax.bar(range(d), heights, yerr=error, color=colors, capsize=3)
     if prior is not None:

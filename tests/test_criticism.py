@@ -234,7 +234,10 @@ def test_plot_criticism_draws_one_bar_per_summary():
     heights = [patch.get_height() for patch in ax.patches]
     np.testing.assert_allclose(heights, [0.52, 0.97])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["mean", "variance"]
-    ax = plot_criticism(np.array([[0.1, 0.9], [0.3, 0.7]]))
-    np.testing.assert_allclose([patch.get_height() for patch in ax.patches], [0.2, 0.8])
+    ax = plot_criticism(np.array([[0.1, 0.9], [0.3, 0.7], [0.2, 1.0]]))
+    np.testing.assert_allclose([patch.get_height() for patch in ax.patches], [0.2, 0.9])  # medians
+    many = np.ones((100, 2))
+    many[:5] = 0.0  # a mean outside the 10-90% range must not break the whiskers
+    plot_criticism(many)
     with pytest.raises(ValueError, match="2 names for 3 summaries"):
         plot_criticism([0.1, 0.2, 0.3], names=["a", "b"])
