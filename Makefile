@@ -7,6 +7,7 @@
 #   make test-matrix  the suite in all three tested environments (below); what CI runs
 #   make bench        speed and memory against bayesflow.augmentations.NNPE
 #   make robustness   the full robustness benchmark (README figures; about 15-20 min on 2 cores)
+#   make criticism    the misspecification critic against exact probabilities and an MCMC baseline
 #   make lint         ruff only
 PYTHON ?= python3
 PYTHON312 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12) \
@@ -15,7 +16,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export KERAS_BACKEND ?= jax
 
-.PHONY: demo test test-fast test-py312 test-torch test-matrix lint bench robustness venv clean
+.PHONY: demo test test-fast test-py312 test-torch test-matrix lint bench robustness criticism venv clean
 
 # $(call make-venv,python,dir,pip requirements)
 define make-venv
@@ -51,6 +52,9 @@ demo: $(VENV)/.installed
 
 robustness: $(VENV)/.installed
 	$(PY) benchmarks/robustness.py
+
+criticism: $(VENV)/.installed
+	$(PY) benchmarks/criticism.py
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
