@@ -4,7 +4,8 @@
 #   make demo         quick robustness comparison (NPE vs NNPE) on the JAX CPU backend
 #   make test         ruff, then the whole test suite (Python 3.11 + bayesflow 2.0.x + JAX)
 #   make test-fast    ruff, then the tests not marked slow (no training, notebooks or extra processes)
-#   make test-matrix  the suite in all three tested environments (below); what CI runs
+#   make test-matrix  the suite in all three tested environments (below); what CI runs. The tests marked
+#                     benchmark (the benchmark package, independent of backend and versions) run in make test only.
 #   make bench        speed and memory against bayesflow.augmentations.NNPE
 #   make robustness   the full robustness benchmark (README figures; about 15-20 min on 2 cores)
 #   make criticism    the misspecification critic against exact probabilities and an MCMC baseline
@@ -73,12 +74,12 @@ test-py312: .venv-py312/.installed
 	rm -rf build
 	cd "$$(mktemp -d)" && KERAS_BACKEND=jax BAYESFLOW_NNPE_UNDER_TEST=installed $(CURDIR)/.venv-py312/bin/python \
 		-m pytest -p no:cacheprovider -c $(CURDIR)/pyproject.toml --rootdir $(CURDIR) $(CURDIR)/tests \
-		--pyargs bayesflow_nnpe
+		--pyargs bayesflow_nnpe -m "not benchmark"
 
 # one OpenMP thread unless set: torch's intra-op threads slow the tiny test networks down on 2 busy cores
 test-torch: .venv-torch/.installed
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} KERAS_BACKEND=torch BAYESFLOW_NNPE_UNDER_TEST=source \
-		.venv-torch/bin/python -m pytest
+		.venv-torch/bin/python -m pytest -m "not benchmark"
 
 test-matrix: test test-py312 test-torch
 

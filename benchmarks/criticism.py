@@ -31,8 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -43,9 +41,11 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from nnpe_bench import criticism_eval as ce  # noqa: E402
 from nnpe_bench import criticism_tasks as ct  # noqa: E402
-from nnpe_bench import mcmc  # noqa: E402
+from nnpe_bench import (
+    mcmc,  # noqa: E402
+    report,  # noqa: E402
+)
 
-import bayesflow_nnpe  # noqa: E402
 from bayesflow_nnpe import MisspecificationCritic  # noqa: E402
 
 FIGURES = Path(__file__).resolve().parent / "figures"
@@ -86,21 +86,8 @@ QUICK = Config(
 
 
 def environment() -> dict:
-    import bayesflow as bf
-    import jax
-
-    return {
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "bayesflow": bf.__version__,
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-        "jax": jax.__version__,
-        "numpy": np.__version__,
-        "bayesflow_nnpe": bayesflow_nnpe.__version__,
-        "cpu_count": os.cpu_count(),
-        "load_average_at_start": list(os.getloadavg()),
-    }
+    """The versions and the machine (``report.environment``), and the load when the run starts."""
+    return {**report.environment(), "load_average_at_start": list(os.getloadavg())}
 
 
 def run(config: Config, out: Path, task_names: list[str]) -> dict:

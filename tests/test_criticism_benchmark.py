@@ -18,6 +18,8 @@ from nnpe_bench import criticism_tasks as ct
 from nnpe_bench import inclusion, mcmc
 from scipy import integrate, stats
 
+pytestmark = pytest.mark.benchmark  # the benchmark package: backend-independent, run in the main test leg only
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

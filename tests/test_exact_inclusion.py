@@ -30,6 +30,8 @@ from scipy import integrate, special
 from scipy.stats import binomtest, cauchy, chi2, kstest, norm
 from stats import ALPHA
 
+pytestmark = pytest.mark.benchmark  # the benchmark package: backend-independent, run in the main test leg only
+
 TOL = 1e-10
 QUAD = {"epsabs": 0.0, "epsrel": 1e-12, "limit": 500}
 PARAMS = [

@@ -13,6 +13,8 @@ from nnpe_bench import cancer, sir
 from scipy import stats
 from scipy.integrate import solve_ivp
 
+pytestmark = pytest.mark.benchmark  # the benchmark package: backend-independent, run in the main test leg only
+
 ALPHA = 1e-4  # error probability of each statistical test
 Z_CRIT = stats.norm.isf(ALPHA / 2)  # two-sided z bound, about 3.89
 

@@ -7,6 +7,7 @@ files can be rebuilt from the JSON without training.
 from __future__ import annotations
 
 import csv
+import importlib.metadata
 import json
 import math
 import os
@@ -169,8 +170,9 @@ def check_targets(rows: list[Row], runs: list[Run]) -> list[dict]:
     return targets
 
 
-def format_targets(targets: list[dict]) -> str:
-    lines = ["Targets (on seed means):"]
+def format_targets(targets: list[dict], title: str = "Targets (on seed means):") -> str:
+    """One line per target, met or MISSED, with its per-seed values and its note."""
+    lines = [title]
     for t in targets:
         per_seed = ", ".join(f"{v:.3g}" for v in t["per_seed"])
         lines.append(
@@ -293,6 +295,7 @@ def environment() -> dict[str, Any]:
         "bayesflow": bf.__version__,
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
+        "backend_version": importlib.metadata.version(keras.backend.backend()),
         "numpy": np.__version__,
         "bayesflow_nnpe": bayesflow_nnpe.__version__,
         "cpu_count": os.cpu_count(),
