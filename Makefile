@@ -9,6 +9,7 @@
 #   make bench        speed and memory against bayesflow.augmentations.NNPE
 #   make robustness   the full robustness benchmark (README figures; about 15-20 min on 2 cores)
 #   make criticism    the misspecification critic against exact probabilities and an MCMC baseline
+#   make published    Ward et al.'s published tasks: NPE vs NNPE at three slab probabilities (35 min on 2 cores)
 #   make lint         ruff only
 PYTHON ?= python3
 PYTHON312 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12) \
@@ -17,7 +18,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export KERAS_BACKEND ?= jax
 
-.PHONY: demo test test-fast test-py312 test-torch test-matrix lint bench robustness criticism venv clean
+.PHONY: demo test test-fast test-py312 test-torch test-matrix lint bench robustness criticism published venv clean
 
 # $(call make-venv,python,dir,pip requirements)
 define make-venv
@@ -56,6 +57,9 @@ robustness: $(VENV)/.installed
 
 criticism: $(VENV)/.installed
 	$(PY) benchmarks/criticism.py
+
+published: $(VENV)/.installed
+	$(PY) benchmarks/published.py
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

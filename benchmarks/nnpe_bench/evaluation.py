@@ -90,9 +90,15 @@ def normal_log_density(x: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.nd
 def log_density_of(
     task: Task, workflow: bf.BasicWorkflow, theta: np.ndarray, x: np.ndarray, draws: int = 8
 ) -> np.ndarray:
-    """Log posterior density of theta / prior sd; a dummy is integrated out by importance sampling from its prior."""
+    """Log posterior density of theta / prior sd; a dummy is integrated out by importance sampling from its prior.
+
+    ``task.prior_sd`` is one sd for all parameters, or an array of one per parameter.
+    """
     estimator = estimator_of(workflow)
-    shift = task.num_params * math.log(task.prior_sd)
+    if np.ndim(task.prior_sd) == 0:
+        shift = task.num_params * math.log(task.prior_sd)
+    else:
+        shift = float(np.sum(np.log(np.asarray(task.prior_sd, dtype=np.float64))))
     if not task.dummy:
         return np.asarray(estimator.log_prob({"theta": theta, "x": x}), dtype=np.float64) + shift
     rng = np.random.default_rng(99)

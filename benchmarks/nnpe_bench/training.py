@@ -40,9 +40,15 @@ def build_workflow(
     adapter = adapter.convert_dtype("float64", "float32")
     adapter = adapter.concatenate(["theta", "aux"] if task.dummy else "theta", into="inference_variables")
     adapter = adapter.rename("x", "inference_conditions")
-    network = bf.networks.CouplingFlow(depth=config.depth, subnet_kwargs={"widths": (config.width, config.width)})
+    network = coupling_flow(config)
     workflow = bf.BasicWorkflow(adapter=adapter, inference_network=network, standardize=variant.standardize)
     return workflow, augmentations
+
+
+def coupling_flow(config: Config) -> bf.networks.CouplingFlow:
+    """The inference network of every variant: a CouplingFlow of ``config.depth`` couplings, two hidden layers of
+    ``config.width`` per subnet."""
+    return bf.networks.CouplingFlow(depth=config.depth, subnet_kwargs={"widths": (config.width, config.width)})
 
 
 def running_statistics(estimator: keras.Model) -> tuple[np.ndarray | None, np.ndarray | None]:
