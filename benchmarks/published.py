@@ -13,6 +13,7 @@ summaries are off; on seed 0, NPE is trained once more without the summaries it 
     KERAS_BACKEND=jax python benchmarks/published.py            # full mode (make published)
     KERAS_BACKEND=jax python benchmarks/published.py --quick    # 1 seed, rho = 0.5 only, tiny budget (CI)
     python benchmarks/published.py --tasks sir cs --seeds 1 --out /tmp/published
+    python benchmarks/published.py --tasks sir --seeds 1 --rhos 0.5 --epochs 75 --depth 6 --width 128 --out DIR
 
 Outputs (in ``benchmarks/figures/``, or ``benchmarks/figures/quick/`` with ``--quick``, or ``--out DIR``):
 ``published.json`` (configuration, environment, machine load, every run, the summary, the table next to Ward's,
@@ -159,7 +160,8 @@ def run(config: PublishedConfig, out: Path, task_names: list[str]) -> dict:
     return result
 
 
-def main(argv: list[str] | None = None) -> dict:
+def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, PublishedConfig, Path]:
+    """The command line: its arguments, the configuration they select and the output folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 seed, rho 0.5 only, tiny budget (about 2 min), for CI")
     parser.add_argument("--out", type=Path, default=None, help="output directory (default benchmarks/figures[/quick])")
@@ -167,16 +169,35 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--tasks", nargs="+", choices=list(PUBLISHED_TASKS), default=list(PUBLISHED_TASKS), help="tasks to run"
     )
+    parser.add_argument(
+        "--rhos", type=float, nargs="+", default=None, help="NNPE slab probabilities (default 0.5 0.2 0.1)"
+    )
+    parser.add_argument("--epochs", type=int, default=None, help="training epochs of every task (default: its budget)")
+    parser.add_argument("--depth", type=int, default=None, help="couplings of every CouplingFlow (default: the budget)")
+    parser.add_argument("--width", type=int, default=None, help="subnet width of every CouplingFlow (default: budget)")
     parser.add_argument("--replot", action="store_true", help="only redraw the figures from published.json in --out")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL
-    if args.seeds is not None:
-        if args.seeds < 1:
-            parser.error("--seeds must be at least 1")
-        config = replace(
-            config, seeds=args.seeds, budgets={k: replace(v, seeds=args.seeds) for k, v in config.budgets.items()}
-        )
+    overrides = {
+        key: getattr(args, key) for key in ("seeds", "epochs", "depth", "width") if getattr(args, key) is not None
+    }
+    if any(value < 1 for value in overrides.values()):
+        parser.error("--seeds, --epochs, --depth and --width must be at least 1")
+    if overrides:
+        budgets = {k: replace(v, **overrides) for k, v in config.budgets.items()}
+        config = replace(config, seeds=overrides.get("seeds", config.seeds), budgets=budgets)
+    if args.rhos is not None:
+        if not all(0.0 < rho <= 1.0 for rho in args.rhos):
+            parser.error("--rhos must lie in (0, 1]")
+        config = replace(config, rhos=tuple(args.rhos))
+    if overrides.keys() - {"seeds"} or args.rhos is not None:
+        config = replace(config, mode=f"{config.mode} (custom)")
     out = args.out or (FIGURES / "quick" if args.quick else FIGURES)
+    return args, config, out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args, config, out = parse(argv)
     if args.replot:
         result = json.loads((out / "published.json").read_text())
         paths = plot_all(result["summary"], result["tradeoff"], result["critics"], out, result.get("guided", []))

@@ -5,6 +5,7 @@ import math
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -310,6 +311,25 @@ def test_guided_point_is_relative_to_npe_on_clean_observations():
     assert point["clean_mse_ratio"] == pytest.approx(0.2 / npe_clean["mse"])
     assert point["clean_sd_ratio"] == pytest.approx(0.5 / npe_clean["post_sd"])
     assert point["misspecified_mse"] == 0.3 and "autocorr_lag1" in point["label"]
+
+
+def test_command_line_overrides_reach_every_budget():
+    # Catches: an override that misses some task's budget, a zero that is silently dropped, a custom run that
+    # calls itself the full mode.
+    with warnings.catch_warnings():  # the script silences progress bars at import: too late in this process
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from published import parse
+
+    _, config, _ = parse(["--seeds", "2", "--epochs", "5", "--depth", "3", "--width", "16", "--rhos", "0.5", "0.1"])
+    assert config.seeds == 2 and config.rhos == (0.5, 0.1) and config.mode == "full (custom)"
+    for budget in config.budgets.values():
+        assert (budget.seeds, budget.epochs, budget.depth, budget.width) == (2, 5, 3, 16)
+    _, config, out = parse(["--quick", "--seeds", "2"])
+    assert config.mode == "quick" and config.budgets["sir"].epochs == QUICK.budgets["sir"].epochs
+    assert out.name == "quick"
+    for bad in (["--seeds", "0"], ["--epochs", "0"], ["--rhos", "0"], ["--rhos", "1.5"]):
+        with pytest.raises(SystemExit):
+            parse(bad)
 
 
 # --- end to end ------------------------------------------------------------------------------------------------------
