@@ -44,7 +44,7 @@ from nnpe_bench.published_config import FULL, QUICK, PublishedConfig, variants  
 from nnpe_bench.published_evaluation import criticize, evaluate  # noqa: E402
 from nnpe_bench.published_plots import plot_all  # noqa: E402
 from nnpe_bench.published_tasks import PUBLISHED_TASKS, TASK_SEEDS, without_summaries  # noqa: E402
-from nnpe_bench.published_training import compilation_cache, train  # noqa: E402
+from nnpe_bench.published_training import InputMap, compilation_cache, train  # noqa: E402
 from nnpe_bench.report import environment, write_json  # noqa: E402
 
 FIGURES = Path(__file__).resolve().parent / "figures"
@@ -175,6 +175,7 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, PublishedC
     parser.add_argument("--epochs", type=int, default=None, help="training epochs of every task (default: its budget)")
     parser.add_argument("--depth", type=int, default=None, help="couplings of every CouplingFlow (default: the budget)")
     parser.add_argument("--width", type=int, default=None, help="subnet width of every CouplingFlow (default: budget)")
+    parser.add_argument("--input-map", choices=sorted(InputMap.MAPS), default=None, help="map of the z-scores")
     parser.add_argument("--replot", action="store_true", help="only redraw the figures from published.json in --out")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL
@@ -190,7 +191,9 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, PublishedC
         if not all(0.0 < rho <= 1.0 for rho in args.rhos):
             parser.error("--rhos must lie in (0, 1]")
         config = replace(config, rhos=tuple(args.rhos))
-    if overrides.keys() - {"seeds"} or args.rhos is not None:
+    if args.input_map is not None:
+        config = replace(config, input_map=args.input_map)
+    if overrides.keys() - {"seeds"} or args.rhos is not None or args.input_map is not None:
         config = replace(config, mode=f"{config.mode} (custom)")
     out = args.out or (FIGURES / "quick" if args.quick else FIGURES)
     return args, config, out

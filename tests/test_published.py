@@ -324,10 +324,12 @@ def test_command_line_overrides_reach_every_budget():
     assert config.seeds == 2 and config.rhos == (0.5, 0.1) and config.mode == "full (custom)"
     for budget in config.budgets.values():
         assert (budget.seeds, budget.epochs, budget.depth, budget.width) == (2, 5, 3, 16)
+    _, config, _ = parse(["--input-map", "identity"])
+    assert config.input_map == "identity" and config.mode == "full (custom)"
     _, config, out = parse(["--quick", "--seeds", "2"])
     assert config.mode == "quick" and config.budgets["sir"].epochs == QUICK.budgets["sir"].epochs
     assert out.name == "quick"
-    for bad in (["--seeds", "0"], ["--epochs", "0"], ["--rhos", "0"], ["--rhos", "1.5"]):
+    for bad in (["--seeds", "0"], ["--epochs", "0"], ["--rhos", "0"], ["--rhos", "1.5"], ["--input-map", "relu"]):
         with pytest.raises(SystemExit):
             parse(bad)
 
