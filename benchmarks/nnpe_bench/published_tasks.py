@@ -107,46 +107,39 @@ class PublishedTask:
         return out
 
 
-def _gaussian() -> PublishedTask:
-    task = GaussianTask()
+def _from_robustness_task(task: GaussianTask | SensorTask, title: str, param_names: tuple[str, ...], what: str):
+    """A task of the robustness benchmark at its clean level and its headline (misspecified) level.
+
+    ``what`` describes the misspecification; ``{level}`` and ``{clean}`` in it become the two levels.
+    """
     clean_level, misspecified_level = task.levels[0], task.headline
 
     def simulator(theta: np.ndarray, rng: np.random.Generator, misspecified: bool) -> np.ndarray:
         return task.summaries(theta, task.noise(len(theta), rng), misspecified_level if misspecified else clean_level)
 
     return PublishedTask(
-        name="gaussian",
-        title="Gaussian (Ward et al.)",
-        param_names=("mu",),
+        name=task.name,
+        title=title,
+        param_names=param_names,
         summary_names=task.summary_names,
-        prior_mean=np.zeros(1),
-        prior_sd=np.full(1, task.prior_sd),
-        misspecification=f"the 100 draws have variance {misspecified_level:g} instead of {clean_level:g}",
+        prior_mean=np.zeros(task.num_params),
+        prior_sd=np.full(task.num_params, task.prior_sd),
+        misspecification=what.format(level=f"{misspecified_level:g}", clean=f"{clean_level:g}"),
         sample_prior=task.prior,
         simulator=simulator,
         dummy=task.dummy,
     )
+
+
+def _gaussian() -> PublishedTask:
+    what = "the 100 draws have variance {level} instead of {clean}"
+    return _from_robustness_task(GaussianTask(), "Gaussian (Ward et al.)", ("mu",), what)
 
 
 def _sensors() -> PublishedTask:
     task = SensorTask()
-    clean_level, misspecified_level = task.levels[0], task.headline
-
-    def simulator(theta: np.ndarray, rng: np.random.Generator, misspecified: bool) -> np.ndarray:
-        return task.summaries(theta, task.noise(len(theta), rng), misspecified_level if misspecified else clean_level)
-
-    return PublishedTask(
-        name="sensors",
-        title="sensors (ours)",
-        param_names=tuple(f"theta{j}" for j in range(task.num_params)),
-        summary_names=task.summary_names,
-        prior_mean=np.zeros(task.num_params),
-        prior_sd=np.full(task.num_params, task.prior_sd),
-        misspecification=f"one random sensor off by {misspecified_level:g} clean summary sds",
-        sample_prior=task.prior,
-        simulator=simulator,
-        dummy=task.dummy,
-    )
+    names = tuple(f"theta{j}" for j in range(task.num_params))
+    return _from_robustness_task(task, "sensors (ours)", names, "one random sensor off by {level} clean summary sds")
 
 
 def _sir() -> PublishedTask:
