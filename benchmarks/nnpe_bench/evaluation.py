@@ -95,10 +95,7 @@ def log_density_of(
     ``task.prior_sd`` is one sd for all parameters, or an array of one per parameter.
     """
     estimator = estimator_of(workflow)
-    if np.ndim(task.prior_sd) == 0:
-        shift = task.num_params * math.log(task.prior_sd)
-    else:
-        shift = float(np.sum(np.log(np.asarray(task.prior_sd, dtype=np.float64))))
+    shift = float(np.sum(np.log(np.broadcast_to(np.asarray(task.prior_sd, dtype=np.float64), (task.num_params,)))))
     if not task.dummy:
         return np.asarray(estimator.log_prob({"theta": theta, "x": x}), dtype=np.float64) + shift
     rng = np.random.default_rng(99)

@@ -35,7 +35,7 @@ from bayesflow_nnpe import NNPE
 from .config import Config
 from .published_config import PublishedVariant
 from .published_tasks import Data, PublishedTask
-from .training import coupling_flow, zscore_statistics
+from .training import coupling_flow, fit, zscore_statistics
 
 
 @serializable("nnpe_bench")
@@ -102,14 +102,7 @@ def train(
     keras.utils.set_random_seed(seed)
     workflow, augmentations = build_workflow(task, variant, data["train"], config, seed, input_map)
     start, cpu = time.perf_counter(), time.process_time()
-    history = workflow.fit_offline(
-        data["train"],
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        validation_data=data["val"],
-        augmentations=augmentations,
-        verbose=0,
-    )
+    history = fit(workflow, data, config, augmentations)
     record = {
         "train_time_s": time.perf_counter() - start,
         "train_cpu_s": time.process_time() - cpu,

@@ -90,6 +90,26 @@ class EpochRecorder(keras.callbacks.Callback):
         self.seconds += time.perf_counter() - start
 
 
+def fit(
+    workflow: bf.BasicWorkflow,
+    data: dict[str, Data],
+    config: Config,
+    augmentations: dict | None,
+    callbacks: list[keras.callbacks.Callback] | None = None,
+) -> keras.callbacks.History:
+    """``fit_offline`` on ``data["train"]`` with the budget's epochs and batch size, validated on ``data["val"]``
+    (never augmented: a clean validation loss), silently."""
+    return workflow.fit_offline(
+        data["train"],
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        validation_data=data["val"],
+        augmentations=augmentations,
+        callbacks=callbacks,
+        verbose=0,
+    )
+
+
 def train(
     task: Task, variant: Variant, data: dict[str, Data], config: Config, seed: int
 ) -> tuple[bf.BasicWorkflow, dict[str, Any]]:
@@ -99,15 +119,7 @@ def train(
     workflow, augmentations = build_workflow(task, variant, x_mean, x_std, config, seed)
     recorder = EpochRecorder(workflow, data["val"])
     start = time.perf_counter()
-    history = workflow.fit_offline(
-        data["train"],
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        validation_data=data["val"],
-        augmentations=augmentations,
-        callbacks=[recorder],
-        verbose=0,
-    )
+    history = fit(workflow, data, config, augmentations, callbacks=[recorder])
     seconds = time.perf_counter() - start - recorder.seconds
     record = {
         "train_time_s": seconds,
