@@ -422,7 +422,7 @@ class MisspecificationCritic(keras.Model):
             rng = np.random.default_rng(seeds["validation"])
             validation = noisy_pairs(val, self._noise(seeds["validation"]), self.training_prior, rng)
         if not self.compiled:
-            schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=int(epochs) * len(batches))
+            schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(1, int(epochs) * len(batches)))
             self.compile(
                 optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.BinaryCrossentropy(from_logits=True)
             )

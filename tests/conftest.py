@@ -1,7 +1,10 @@
+import functools
+import multiprocessing.process
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,3 +33,51 @@ def run_python():
         return result
 
     return run
+
+
+# --- test tiers: a test that trains a network or starts a process is marked slow (make test-fast leaves it out) ---
+# The rule is enforced: outside the slow tier, keras.Model.fit (with epochs > 0), subprocess.Popen and
+# multiprocessing's Process.start fail the running test, also when a fixture of that test does the work.
+DOCTESTS_THAT_TRAIN = {"bayesflow_nnpe.criticism.MisspecificationCritic"}
+_running: list[pytest.Item] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if isinstance(item, pytest.DoctestItem) and item.name in DOCTESTS_THAT_TRAIN:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _running.append(item)
+    try:
+        yield
+    finally:
+        _running.pop()
+
+
+def _refuse_outside_the_slow_tier(what: str) -> None:
+    if _running and not _running[-1].get_closest_marker("slow"):
+        raise AssertionError(f"{_running[-1].nodeid} {what}, but is not marked slow: add @pytest.mark.slow.")
+
+
+def _guard(owner: type, name: str, what: Callable[..., str | None]) -> None:
+    original = getattr(owner, name)
+
+    @functools.wraps(original)
+    def guarded(*args, **kwargs):
+        reason = what(*args, **kwargs)
+        if reason:
+            _refuse_outside_the_slow_tier(reason)
+        return original(*args, **kwargs)
+
+    setattr(owner, name, guarded)
+
+
+def pytest_configure(config):
+    import keras
+
+    _guard(keras.Model, "fit", lambda self, *a, epochs=1, **k: f"trains {type(self).__name__}" if epochs else None)
+    _guard(subprocess.Popen, "__init__", lambda *a, **k: "starts a process")
+    _guard(multiprocessing.process.BaseProcess, "start", lambda *a, **k: "starts a process")

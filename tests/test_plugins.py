@@ -1,8 +1,6 @@
 """Entry points, checked against the installed package metadata, and the plugin loader."""
 
 import os
-import subprocess
-import sys
 import textwrap
 from importlib.metadata import entry_points
 
@@ -35,14 +33,9 @@ def test_unknown_name_lists_what_is_installed(lookup):
         lookup("nope")
 
 
-def run_fresh(code, **env):
-    env = dict(os.environ, KERAS_BACKEND=os.environ.get("KERAS_BACKEND", "jax"), **env)
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env)
-    assert result.returncode == 0 and "OK" in result.stdout, result.stdout + result.stderr[-3000:]
-
-
-def test_the_plugin_entry_point_alone_adds_the_adapter_method():
-    run_fresh(
+@pytest.mark.slow
+def test_the_plugin_entry_point_alone_adds_the_adapter_method(run_python):
+    run_python(
         """
         import sys
         from importlib.metadata import entry_points
@@ -65,7 +58,8 @@ def write_distribution(root, name, module_source, entry_point):
     (info / "entry_points.txt").write_text(f"[bayesflow.plugins]\n{entry_point}\n")
 
 
-def test_third_party_plugins_are_discovered_and_a_broken_one_only_warns(tmp_path):
+@pytest.mark.slow
+def test_third_party_plugins_are_discovered_and_a_broken_one_only_warns(tmp_path, run_python):
     write_distribution(
         tmp_path,
         "thirdparty_plugin",
@@ -87,7 +81,7 @@ def test_third_party_plugins_are_discovered_and_a_broken_one_only_warns(tmp_path
         "def register():\n    raise ImportError('needs a package that is not installed')\n",
         "broken = broken_plugin:register",
     )
-    run_fresh(
+    run_python(
         """
         import warnings
         import bayesflow as bf
@@ -104,7 +98,7 @@ def test_third_party_plugins_are_discovered_and_a_broken_one_only_warns(tmp_path
         assert bayesflow_nnpe.load_plugins() == loaded and thirdparty_plugin.calls == 1  # idempotent
         print("OK")
         """,
-        PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+        env={"PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])},
     )
 
 
