@@ -1,0 +1,101 @@
+"""The API reference, generated from the package's ``__all__`` so that it follows the public API.
+
+At ``config-inited`` (before Sphinx looks for source files, so that autosummary finds the page) this writes
+``docs/api/index.rst`` (ignored by git): one autosummary table per kind of public name of ``bayesflow_nnpe``
+(classes, functions, constants) and one section per public namespace module (a module in ``__all__``, or one of
+:data:`NAMESPACES` once it exists, e.g. ``bayesflow_nnpe.diagnostics``). autosummary then writes one page per name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import shutil
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+OUT = Path(__file__).resolve().parents[1] / "api"
+PACKAGE = "bayesflow_nnpe"
+# Submodules documented as namespaces of their own (as ``bayesflow.diagnostics``), when the package has them.
+NAMESPACES = ("diagnostics",)
+
+
+def _public(module: ModuleType) -> list[str]:
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [
+            n
+            for n, v in vars(module).items()
+            if not n.startswith("_") and getattr(v, "__module__", "") == module.__name__
+        ]
+    return [n for n in names if not n.startswith("_")]
+
+
+def _kind(value: Any) -> str:
+    if inspect.ismodule(value):
+        return "module"
+    if inspect.isclass(value):
+        return "class"
+    if callable(value):
+        return "function"
+    return "data"
+
+
+def _section(title: str, module: str, names: list[str], marker: str) -> str:
+    if not names:
+        return ""
+    entries = "\n".join(f"   {name}" for name in names)
+    return (
+        f"{title}\n{marker * len(title)}\n\n.. currentmodule:: {module}\n\n"
+        f".. autosummary::\n   :toctree: generated\n   :nosignatures:\n\n{entries}\n\n"
+    )
+
+
+def _module_sections(module: ModuleType, marker: str) -> tuple[str, list[ModuleType]]:
+    groups: dict[str, list[str]] = {"class": [], "function": [], "data": [], "module": []}
+    submodules = []
+    for name in _public(module):
+        value = getattr(module, name)
+        groups[_kind(value)].append(name)
+        if inspect.ismodule(value):
+            submodules.append(value)
+    text = "".join(
+        _section(title, module.__name__, groups[kind], marker)
+        for kind, title in (("class", "Classes"), ("function", "Functions"), ("data", "Constants"))
+    )
+    return text, submodules
+
+
+def write_pages() -> None:
+    package = importlib.import_module(PACKAGE)
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    body, submodules = _module_sections(package, "-")
+    for name in NAMESPACES:
+        full = f"{PACKAGE}.{name}"
+        if importlib.util.find_spec(full) is not None:
+            module = importlib.import_module(full)
+            if module not in submodules:
+                submodules.append(module)
+    for module in submodules:
+        text, _ = _module_sections(module, "~")
+        summary = (inspect.getdoc(module) or "").split("\n\n")[0]
+        title = f"``{module.__name__}``"
+        body += f"{title}\n{'-' * len(title)}\n\n{summary}\n\n{text}"
+    head = "API reference\n=============\n\n"
+    intro = (
+        f"The public names of ``{PACKAGE}`` (its ``__all__``; generated at build time, so this page follows the "
+        "package). Docstrings follow numpydoc, as BayesFlow's.\n\n"
+    )
+    (OUT / "index.rst").write_text(head + intro + body)
+
+
+def _on_config_inited(app: Any, config: Any) -> None:
+    write_pages()
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("config-inited", _on_config_inited)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
