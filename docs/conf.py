@@ -4,7 +4,8 @@ BayesFlow's conventions: the book theme, numpydoc docstrings through autodoc and
 MyST and notebooks with myst-nb, never executed at build time. Three small local extensions (``_ext/``) generate
 pages at build time: the API reference from ``bayesflow_nnpe.__all__``, the benchmark pages from
 ``benchmarks/figures/*.json`` and the copies of ``examples/*.ipynb``. Build with ``make docs`` (warnings are
-errors); nothing is fetched from the network, and ``_build/html/index.html`` reads offline.
+errors); nothing is fetched from the network, and ``_build/html/index.html`` reads offline (formulas in notebooks
+are typeset by MathJax when online, and show as TeX offline).
 """
 
 import os
@@ -54,7 +55,7 @@ autodoc_typehints = "none"  # the numpydoc sections carry the types
 autodoc_inherit_docstrings = False  # keras' docstrings are not numpydoc: show only what this package documents
 
 # MyST pages and notebooks; notebooks show their committed outputs and are never run here
-myst_enable_extensions = ["colon_fence", "deflist"]
+myst_enable_extensions = ["amsmath", "colon_fence", "deflist", "dollarmath"]
 myst_heading_anchors = 3
 nb_execution_mode = "off"
 

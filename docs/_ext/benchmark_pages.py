@@ -164,13 +164,14 @@ def robustness_page(r: Results) -> str:
             f"## Task `{task}`\n\n{r.get('doc', source=info)} Contamination: {r.get('level_name', source=info)}"
             f"; the headline level is {num(r.get('headline', source=info))}.\n\n"
         )
-        rows = []
+        rows, previous = [], None
         for s in r.get("summary"):
             if r.get("task", source=s) != task:
                 continue
+            label = r.get("label", source=s)
             rows.append(
                 (
-                    r.get("label", source=s),
+                    "" if label == previous else label,
                     r.get("variant", source=s),
                     spread(r.get("rmse", source=s), r),
                     spread(r.get("coverage90", source=s), r),
@@ -178,6 +179,7 @@ def robustness_page(r: Results) -> str:
                     spread(r.get("train_time_s", source=s), r) if r.get("variant", source=s) != "oracle" else "-",
                 )
             )
+            previous = label
         out.append(
             table(
                 ["observation", "method", "RMSE of the posterior mean", "90% coverage", "posterior SD", "training s"],
@@ -586,12 +588,13 @@ def headlines(folder: Path = FIGURES) -> list[str]:
         for kind in ("clean", "noisy")
     ]
     ward = crit.get("results", "gaussian", "rhos", "0.5", "ward")
+    sensors = len(rob.get("tasks", "sensors", "clean_summary_sd"))
     return [
-        f"- One sensor of ten off by {num(headline)} sds: RMSE of the posterior mean {num(rmse['NPE'])} (NPE) against "
-        f"{num(rmse['NNPE'])} (NNPE), 90% coverage {num(cov['NPE'], 2)} against {num(cov['NNPE'], 2)} "
+        f"- One sensor of {sensors} off by {num(headline)} sds: RMSE of the posterior mean {num(rmse['NPE'])} (NPE) "
+        f"against {num(rmse['NNPE'])} (NNPE), 90% coverage {num(cov['NPE'], 2)} against {num(cov['NNPE'], 2)} "
         f"(`{rob.command}`).",
         f"- Ward et al.'s cancer-stromal task, misspecified: MSE {num(cs_npe)} (NPE) against {num(cs_nnpe)} (NNPE), "
-        f"below Ward et al.'s RNPE ({num(cs_rnpe)}) (`{pub.command}`).",
+        f"{'below' if cs_nnpe < cs_rnpe else 'above'} Ward et al.'s RNPE ({num(cs_rnpe)}) (`{pub.command}`).",
         f"- The critic against exact probabilities: mean absolute error {num(min(maes), 1)}-{num(max(maes), 1)}; on "
         f"Ward et al.'s example {num(ward['critic_mean'][0])} / {num(ward['critic_mean'][1])} (exact "
         f"{num(ward['exact_mean'][0])} / {num(ward['exact_mean'][1])}) (`{crit.command}`).",
