@@ -52,9 +52,10 @@ class Results:
                 value = value[key]
             except (KeyError, IndexError, TypeError):
                 path = ".".join(str(k) for k in keys[: i + 1])
+                has = f" (that record has: {', '.join(map(str, value))})" if isinstance(value, dict) else ""
                 raise BenchmarkDataError(
-                    f"{self._where()}: missing key {path!r}; the docs need it. Re-run `{self.command}` or update "
-                    "docs/_ext/benchmark_pages.py to the new format."
+                    f"{self._where()}: missing key {path!r}{has}; the docs need it. Re-run `{self.command}` or "
+                    "update docs/_ext/benchmark_pages.py to the new format."
                 ) from None
         return value
 
@@ -602,10 +603,10 @@ def headlines(folder: Path = FIGURES) -> list[str]:
 
 
 # --- Sphinx -----------------------------------------------------------------------------------------------------------
-def write_pages(folder: Path = FIGURES, out: Path = OUT) -> list[str]:
+def write_pages(folder: Path = FIGURES) -> list[str]:
     """Write the pages; return the names written. Raises :class:`BenchmarkDataError` on a missing file or key."""
-    shutil.rmtree(out / "_figures", ignore_errors=True)
-    for stale in out.glob("*.md"):
+    shutil.rmtree(OUT / "_figures", ignore_errors=True)
+    for stale in OUT.glob("*.md"):
         if stale.name != "index.md":
             stale.unlink()
     pages = {
@@ -619,7 +620,7 @@ def write_pages(folder: Path = FIGURES, out: Path = OUT) -> list[str]:
     speed = folder / "speed.json"
     pages["speed"] = speed_page(Results(speed, COMMANDS["speed.json"])) if speed.is_file() else NO_SPEED
     for name, text in pages.items():
-        (out / f"{name}.md").write_text(text)
+        (OUT / f"{name}.md").write_text(text)
     return list(pages)
 
 
