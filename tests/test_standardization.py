@@ -129,13 +129,13 @@ def test_built_in_the_main_thread_then_trained_with_worker_threads(variant):
     assert approximator.built
     drawn_in = set()
     noise = the_noise(adapter, augmentations)
-    original = noise._add_noise
+    original = noise.noisy
 
-    def recording(data, caller):
+    def recording(data, **kwargs):
         drawn_in.add(threading.current_thread().name)
-        return original(data, caller)
+        return original(data, **kwargs)
 
-    noise._add_noise = recording
+    noise.noisy = recording
     messages = fit(approximator, augmentations, workers=2, use_multiprocessing=False)
     assert drawn_in and threading.main_thread().name not in drawn_in, f"drawn in {drawn_in}: not worker threads only"
     assert len(messages) == 1 and "inference_conditions" in messages[0]
