@@ -8,7 +8,6 @@ errors); nothing is fetched from the network, and ``_build/html/index.html`` rea
 are typeset by MathJax when online, and show as TeX offline).
 """
 
-import os
 import sys
 from pathlib import Path
 
@@ -17,11 +16,7 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))  # document this tree, not an installed copy
 sys.path.insert(0, str(DOCS / "_ext"))
 
-# TODO(remove): `import bayesflow_nnpe` fails without KERAS_BACKEND until the package chooses the backend as
-# bayesflow does (keras is imported before bayesflow, and falls back to ~/.keras/keras.json). `make docs` sets it too.
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-import bayesflow_nnpe  # noqa: E402
+import bayesflow_nnpe  # noqa: E402  (chooses the Keras backend as bayesflow does: no KERAS_BACKEND needed)
 
 # -- Project ----------------------------------------------------------------------------------------------------------
 project = "bayesflow-nnpe"
