@@ -2,8 +2,9 @@
 
 At ``config-inited`` (before Sphinx looks for source files, so that autosummary finds the page) this writes
 ``docs/api/index.rst`` (ignored by git): one autosummary table per kind of public name of ``bayesflow_nnpe``
-(classes, functions, constants) and one section per public namespace module (a module in ``__all__``, or one of
-:data:`NAMESPACES` once it exists, e.g. ``bayesflow_nnpe.diagnostics``). autosummary then writes one page per name.
+(classes, functions; constants with their values and docstrings) and one section per public namespace module (a
+module in ``__all__``, or one of :data:`NAMESPACES` once it exists, e.g. ``bayesflow_nnpe.diagnostics``).
+autosummary then writes one page per class and function; its one-line summaries drop numpydoc's citation marks.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import pkgutil
+import re
 import shutil
 from pathlib import Path
 from types import ModuleType
@@ -53,6 +56,37 @@ def _section(title: str, module: str, names: list[str], marker: str) -> str:
     )
 
 
+def _attribute_docs(module: ModuleType) -> dict[str, str]:
+    """The docstrings of module-level constants (a string after the assignment) in ``module`` and its submodules."""
+    from sphinx.errors import PycodeError
+    from sphinx.pycode import ModuleAnalyzer
+
+    names = [module.__name__]
+    if hasattr(module, "__path__"):
+        names += [f"{module.__name__}.{info.name}" for info in pkgutil.iter_modules(module.__path__)]
+    docs: dict[str, str] = {}
+    for name in names:
+        try:
+            found = ModuleAnalyzer.for_module(name).find_attr_docs()
+        except PycodeError:
+            continue
+        for (scope, attribute), lines in found.items():
+            if not scope:
+                docs.setdefault(attribute, " ".join(line.strip() for line in lines).strip())
+    return docs
+
+
+def _constants(module: ModuleType, names: list[str], marker: str) -> str:
+    """Constants as ``py:data`` entries with their values (autosummary would show the docstring of their type)."""
+    if not names:
+        return ""
+    docs = _attribute_docs(module)
+    entries = "".join(
+        f".. data:: {name}\n   :value: {getattr(module, name)!r}\n\n   {docs.get(name, '')}\n\n" for name in names
+    )
+    return f"Constants\n{marker * 9}\n\n.. currentmodule:: {module.__name__}\n\n{entries}"
+
+
 def _module_sections(module: ModuleType, marker: str) -> tuple[str, list[ModuleType]]:
     groups: dict[str, list[str]] = {"class": [], "function": [], "data": [], "module": []}
     submodules = []
@@ -63,9 +97,23 @@ def _module_sections(module: ModuleType, marker: str) -> tuple[str, list[ModuleT
             submodules.append(value)
     text = "".join(
         _section(title, module.__name__, groups[kind], marker)
-        for kind, title in (("class", "Classes"), ("function", "Functions"), ("data", "Constants"))
+        for kind, title in (("class", "Classes"), ("function", "Functions"))
     )
-    return text, submodules
+    return text + _constants(module, groups["data"], marker), submodules
+
+
+def _clean_autosummary() -> type:
+    """autosummary, with numpydoc's citation references (``[1]_``) taken out of the one-line summaries."""
+    from sphinx.ext.autosummary import Autosummary
+
+    class CleanAutosummary(Autosummary):
+        def get_items(self, names: list[str]) -> list[tuple[str, str | None, str, str]]:
+            return [
+                (name, sig, re.sub(r"\s*\[[^\]\s]+\]_", "", summary), real)
+                for name, sig, summary, real in super().get_items(names)
+            ]
+
+    return CleanAutosummary
 
 
 def write_pages() -> None:
@@ -97,5 +145,7 @@ def _on_config_inited(app: Any, config: Any) -> None:
 
 
 def setup(app: Any) -> dict[str, Any]:
+    app.setup_extension("sphinx.ext.autosummary")
+    app.add_directive("autosummary", _clean_autosummary(), override=True)
     app.connect("config-inited", _on_config_inited)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
