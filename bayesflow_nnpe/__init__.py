@@ -18,11 +18,12 @@ if set, else an installed one).
 import bayesflow  # noqa: F401  (first: BayesFlow chooses the Keras backend before anything imports keras)
 
 from . import diagnostics
-from .augmentation import NNPE
+from .augmentation import NNPE, NNPEWithIndicators
 from .criticism import MisspecificationCritic
 from .moments import ZScore, zscore_statistics
 from .plugins import get_augmentation, get_transform, load_plugins, register
 from .recipe import standardize_then_nnpe
+from .robust import RobustPosterior
 from .settings import DEFAULT_SLAB, DEFAULT_SLAB_PROBABILITY, DEFAULT_SPIKE, NoiseSettings
 from .standardization import check_standardization, running_standardization
 from .transform import NNPETransform, without_nnpe
@@ -36,7 +37,9 @@ __all__ = [
     "MisspecificationCritic",
     "NNPE",
     "NNPETransform",
+    "NNPEWithIndicators",
     "NoiseSettings",
+    "RobustPosterior",
     "ZScore",
     "__version__",
     "check_standardization",

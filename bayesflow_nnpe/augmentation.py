@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from .source import NoiseSource
 from .standardization import StandardizationGuard
 from .validation import check_scale
 
-__all__ = ["NNPE"]
+__all__ = ["NNPE", "NNPEWithIndicators"]
 
 
 class NNPE(NoiseSource):
@@ -204,6 +205,94 @@ class NNPE(NoiseSource):
         self._guard()
         return self.noisy(data, caller=type(self).__name__)
 
+    def with_indicators(self, key: str, into: str) -> NNPEWithIndicators:
+        """A whole-batch augmentation: this noise on ``batch[key]``, and its slab indicators under ``batch[into]``.
+
+        For a posterior network that is told which summaries got the slab (:class:`bayesflow_nnpe.RobustPosterior`):
+        concatenate ``key`` and ``into`` into the inference conditions. It draws from this NNPE's stream, with its
+        settings, so the noise on ``key`` is exactly this NNPE's.
+
+        Parameters
+        ----------
+        key : str
+            The entry of the batch to perturb.
+        into : str
+            The entry that receives the slab indicators: 0/1, float32, the shape of ``batch[key]``.
+
+        Returns
+        -------
+        NNPEWithIndicators
+            Pass it as ``augmentations=`` (a whole-batch augmentation) to a dataset or ``BasicWorkflow.fit_*``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from bayesflow_nnpe import NNPE
+        >>> augmentation = NNPE(0.01, 0.25, seed=1).with_indicators("x", into="x_slab")
+        >>> batch = augmentation({"x": np.zeros((64, 3), dtype=np.float32), "theta": np.ones((64, 1))})
+        >>> sorted(batch), batch["x_slab"].dtype, sorted(np.unique(batch["x_slab"]).tolist())
+        (['theta', 'x', 'x_slab'], dtype('float32'), [0.0, 1.0])
+
+        Clean data (validation, or observations at inference) have no slab anywhere:
+
+        >>> validation = augmentation.clean({"x": np.zeros((8, 3)), "theta": np.ones((8, 1))})
+        >>> float(validation["x_slab"].sum())
+        0.0
+        """
+        return NNPEWithIndicators(self, key, into)
+
     def __repr__(self) -> str:
         config = ", ".join(f"{name}={value!r}" for name, value in self.settings.to_config().items())
         return f"{type(self).__name__}({config})"
+
+
+class NNPEWithIndicators:
+    """NNPE noise on one entry of a batch, with its slab indicators in another: a whole-batch augmentation.
+
+    Made by :meth:`NNPE.with_indicators`; see there.
+
+    Attributes
+    ----------
+    nnpe : NNPE
+        The noise (its settings and stream).
+    key, into : str
+        The entry perturbed and the entry that receives the indicators.
+    """
+
+    def __init__(self, nnpe: NNPE, key: str, into: str):
+        if not isinstance(nnpe, NNPE):
+            raise TypeError(f"NNPEWithIndicators wraps an NNPE, got {type(nnpe).__name__}.")
+        for name, value in (("key", key), ("into", into)):
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be the name of a batch entry (str), got {value!r}.")
+        if key == into:
+            raise ValueError(f"into must differ from key: the indicators would overwrite the data {key!r}.")
+        self.nnpe, self.key, self.into = nnpe, key, into
+
+    def __call__(self, batch: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """A new batch: ``batch[key]`` noisy, ``into`` its slab indicators (float32); ``batch`` is not modified."""
+        self._check(batch)
+        self.nnpe._guard()
+        noisy, z = self.nnpe.noisy(batch[self.key], caller=repr(self), indicators=True)
+        return {**batch, self.key: noisy, self.into: z.astype(np.float32)}
+
+    def clean(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A new dict: ``data`` with indicators that are all zero (no slab): for validation data and observations."""
+        self._check(data)
+        return {**data, self.into: np.zeros(np.shape(data[self.key]), dtype=np.float32)}
+
+    def _check(self, batch: Any) -> None:
+        if not isinstance(batch, Mapping):
+            raise TypeError(
+                f"{self!r} is a whole-batch augmentation: pass it as augmentations={self!r} (not in a mapping), so "
+                f"that it receives the batch dict; got {type(batch).__name__}."
+            )
+        if self.key not in batch:
+            raise KeyError(f"{self!r}: the batch has no entry {self.key!r} (entries: {list(batch)}).")
+        if self.into in batch:
+            raise ValueError(
+                f"{self!r}: the batch already has an entry {self.into!r}; choose another name for the indicators."
+            )
+
+    def __repr__(self) -> str:
+        return f"{self.nnpe!r}.with_indicators({self.key!r}, into={self.into!r})"

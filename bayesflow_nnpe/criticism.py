@@ -36,9 +36,17 @@ from . import compat
 from .moments import zscore_statistics
 from .noise import SpikeSlabNoise
 from .settings import DEFAULT_SLAB, DEFAULT_SLAB_PROBABILITY, DEFAULT_SPIKE
-from .validation import as_numeric_array, check_finite, check_scale, check_seed, check_slab_probability
+from .validation import (
+    UNIFORM,
+    as_numeric_array,
+    check_finite,
+    check_scale,
+    check_seed,
+    check_slab_probability,
+    check_slab_probability_setting,
+)
 
-__all__ = ["EXACT_MAX_SUMMARIES", "MisspecificationCritic", "TRAINING_PRIORS"]
+__all__ = ["EXACT_MAX_SUMMARIES", "MisspecificationCritic"]
 
 EXACT_MAX_SUMMARIES = 12
 """Up to this many summaries the critic enumerates all ``2**d`` patterns of ``z``; above, it samples them."""
@@ -46,8 +54,6 @@ PROPOSALS = 1024
 """Patterns drawn per observation above :data:`EXACT_MAX_SUMMARIES` (importance sampling)."""
 MIN_EFFECTIVE_SAMPLES = 50
 """Importance sampling warns when an observation's effective sample size falls below this."""
-TRAINING_PRIORS = ("uniform",)
-"""Named priors of ``z`` for training, besides a fixed ``rho``: ``"uniform"`` draws ``rho ~ U(0, 1)`` per simulation."""
 EM_MAX_ITERATIONS = 2000
 """Iterations of the empirical-Bayes EM at most."""
 EM_TOLERANCE = 1e-7
@@ -128,18 +134,18 @@ class _NoisyBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        return noisy_pairs(self.clean[rows], self.noise, self.prior, self.rng)
+        return noisy_pairs(self.clean[rows], self.noise, self.prior)
 
     def on_epoch_end(self) -> None:
         self.order = self.rng.permutation(len(self.clean))
 
 
 def noisy_pairs(
-    clean: np.ndarray, noise: SpikeSlabNoise, prior: str | float, rng: np.random.Generator
+    clean: np.ndarray, noise: SpikeSlabNoise, prior: str | float
 ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """``((y, z), z)`` for clean simulations ``(n, d)``: ``rho`` per simulation from ``prior``, then the noise."""
-    rho = rng.uniform(size=len(clean)) if prior == "uniform" else float(prior)
-    y, z = noise(clean, caller="MisspecificationCritic", indicators=True, slab_probability=rho)
+    """``((y, z), z)`` for clean simulations ``(n, d)``: the noise at slab probability ``prior`` (a float, or
+    ``"uniform"``: ``rho ~ U(0, 1)`` per simulation) and its slab indicators."""
+    y, z = noise(clean, caller="MisspecificationCritic", indicators=True, slab_probability=prior)
     z = z.astype(np.float32)
     return (y.astype(np.float32), z), z
 
@@ -226,7 +232,7 @@ class MisspecificationCritic(keras.Model):
         widths: Sequence[int] = (256, 256, 256),
         joint_width: int = 128,
         activation: str = "silu",
-        training_prior: str | float = "uniform",
+        training_prior: str | float = UNIFORM,
         summary_shape: Sequence[int] | None = None,
         **kwargs: Any,
     ):
@@ -419,8 +425,7 @@ class MisspecificationCritic(keras.Model):
         validation = None
         if validation_data is not None:
             val = self._clean_array(validation_data, "validation_data").reshape(-1, x.shape[1])
-            rng = np.random.default_rng(seeds["validation"])
-            validation = noisy_pairs(val, self._noise(seeds["validation"]), self.training_prior, rng)
+            validation = noisy_pairs(val, self._noise(seeds["validation"]), self.training_prior)
         if not self.compiled:
             schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(1, int(epochs) * len(batches)))
             self.compile(
@@ -650,7 +655,7 @@ class MisspecificationCritic(keras.Model):
         """``log p_train(z)``: the Beta(1, 1) mixture (``rho ~ U(0, 1)``) or a fixed ``rho``."""
         d = z.shape[-1]
         k = z.sum(axis=-1)
-        if self.training_prior == "uniform":  # the Beta function B(k + 1, d - k + 1)
+        if self.training_prior == UNIFORM:  # the Beta function B(k + 1, d - k + 1)
             lgamma = np.array([math.lgamma(n) for n in range(1, d + 2)])  # lgamma(n) at n = 1 ... d + 1
             ones = k.astype(np.int64)
             return lgamma[ones] + lgamma[d - ones] - math.lgamma(d + 2)
@@ -659,7 +664,7 @@ class MisspecificationCritic(keras.Model):
 
     def _train_conditional_logit(self, k: np.ndarray, j: int) -> np.ndarray:
         """``logit p_train(z_j = 1 | z_<j)`` given ``k`` ones among the first ``j`` indicators."""
-        if self.training_prior == "uniform":
+        if self.training_prior == UNIFORM:
             return np.log1p(k) - np.log1p(j - k)  # Polya urn: (1 + k) / (2 + j)
         return np.full(k.shape, _logit(np.float64(self.training_prior)))
 
@@ -792,11 +797,7 @@ def _em(weighted: _Weighted, rho: np.ndarray, per_summary: bool) -> np.ndarray:
 
 
 def _check_training_prior(prior: Any) -> str | float:
-    if isinstance(prior, str):
-        if prior not in TRAINING_PRIORS:
-            raise ValueError(f"training_prior must be one of {TRAINING_PRIORS} or a float in (0, 1), got {prior!r}.")
-        return prior
-    rho = check_slab_probability(prior, "training_prior")
+    rho = check_slab_probability_setting(prior, "training_prior")
     if rho in (0.0, 1.0):
         raise ValueError(f"a fixed training_prior must lie strictly between 0 and 1, got {prior!r}.")
     return rho

@@ -16,7 +16,7 @@ from .kernel import noisy_copy, output_dtype
 from .moments import column_std
 from .settings import DEFAULT_SLAB, DEFAULT_SPIKE, NoiseSettings
 from .streams import NoiseStream, ProcessIndex
-from .validation import as_numeric_array, check_finite, check_slab_probability
+from .validation import as_numeric_array, check_finite, check_slab_probability_setting
 
 __all__ = ["SCALE_CHECK_FACTOR", "SCALE_CHECK_MIN_SAMPLES", "SpikeSlabNoise"]
 
@@ -95,8 +95,9 @@ class SpikeSlabNoise:
         """A noisy copy of ``data``, after the once-only data checks; ``data`` is never modified.
 
         With ``indicators=True``, returns ``(noisy, z)``: ``z`` is a bool array of the shape of ``data``, True where
-        the element got the slab. ``slab_probability`` overrides the setting for this call: a float, or one
-        probability per sample (an array of shape ``data.shape[:-1]``), e.g. ``rho`` drawn per simulation.
+        the element got the slab. ``slab_probability`` overrides the setting for this call: a float, ``'uniform'``,
+        or one probability per sample (an array of shape ``data.shape[:-1]``). A sample is a vector along the last
+        axis: one simulation for data of shape ``(batch, d)``.
 
         Float32 (and float16) data give float32, anything else float64. Scales left at None are ``default_spike``
         and ``default_slab`` times the std of the batch, per dimension of the last axis or over all entries.
@@ -132,6 +133,8 @@ class SpikeSlabNoise:
         spike = (default_spike * std if spike is None else spike).astype(dtype)
         slab = (default_slab * std if slab is None else slab).astype(dtype)
         rho = s.slab_probability if slab_probability is None else _per_sample(slab_probability, x.shape, caller)
+        if isinstance(rho, str):  # "uniform": one rho per sample (row), from this stream
+            rho = self.stream.generator.uniform(size=x2d.shape[0])
         z = np.empty(x2d.shape, dtype=bool) if indicators else None
         noisy = noisy_copy(x2d, self.stream.bit_generator, spike, slab, rho, z).reshape(x.shape)
         return (noisy, z.reshape(x.shape)) if indicators else noisy
@@ -188,7 +191,7 @@ def _manual(caller: str, name: str, scale: np.ndarray | None, d: int) -> np.ndar
 def _per_sample(rho: float | np.ndarray, shape: tuple[int, ...], caller: str) -> float | np.ndarray:
     """A slab probability for this call: a float in [0, 1], or one per sample, flattened to the rows of the data."""
     if np.ndim(rho) == 0:
-        return check_slab_probability(rho)
+        return check_slab_probability_setting(rho)
     rho = np.asarray(rho, dtype=np.float64)
     if rho.shape != shape[:-1] or not np.all((rho >= 0) & (rho <= 1)):
         raise ValueError(

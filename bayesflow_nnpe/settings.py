@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from .validation import check_flag, check_scale, check_seed, check_slab_probability
+from .validation import check_flag, check_scale, check_seed, check_slab_probability_setting
 
 __all__ = [
     "DEFAULT_SLAB",
@@ -47,11 +47,11 @@ class NoiseSettings:
     Raises
     ------
     TypeError
-        If a scale or ``slab_probability`` is not numeric, ``per_dimension`` is not a bool, or ``seed`` is not an
-        int or None.
+        If a scale or ``slab_probability`` is not numeric (or ``'uniform'``), ``per_dimension`` is not a bool, or
+        ``seed`` is not an int or None.
     ValueError
         If a scale is negative, not finite, or an array while ``per_dimension=False``, ``seed`` is negative, or
-        ``slab_probability`` lies outside [0, 1].
+        ``slab_probability`` lies outside [0, 1] or is a string other than ``'uniform'``.
     """
 
     spike_scale: npt.ArrayLike | None = field(
@@ -71,9 +71,12 @@ class NoiseSettings:
         metadata=_doc("Seed of the noise stream (None: fresh entropy). Assigning one restarts the stream from it."),
     )
     _: KW_ONLY
-    slab_probability: float = field(
+    slab_probability: float | str = field(
         default=DEFAULT_SLAB_PROBABILITY,
-        metadata=_doc("Prior probability ``rho`` that an element gets the slab (Ward et al.: 0.5; 0: spike alone)."),
+        metadata=_doc(
+            "Prior probability ``rho`` that an element gets the slab (Ward et al.: 0.5; 0: the spike alone), or "
+            "``'uniform'``: ``rho ~ U(0, 1)`` drawn per sample, so that every number of slabs is equally likely."
+        ),
     )
 
     def __post_init__(self) -> None:
@@ -83,7 +86,7 @@ class NoiseSettings:
             "spike_scale": check_scale("spike_scale", self.spike_scale, per_dimension),
             "slab_scale": check_scale("slab_scale", self.slab_scale, per_dimension),
             "seed": check_seed(self.seed),
-            "slab_probability": check_slab_probability(self.slab_probability),
+            "slab_probability": check_slab_probability_setting(self.slab_probability),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)

@@ -9,13 +9,18 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "UNIFORM",
     "as_numeric_array",
     "check_finite",
     "check_flag",
     "check_scale",
     "check_seed",
     "check_slab_probability",
+    "check_slab_probability_setting",
 ]
+
+UNIFORM = "uniform"
+"""The slab probability drawn per sample, ``rho ~ Uniform(0, 1)``: every number of slabs per sample equally likely."""
 
 
 def check_seed(seed: Any) -> int | None:
@@ -43,6 +48,15 @@ def check_slab_probability(value: Any, name: str = "slab_probability") -> float:
     if not 0.0 <= value <= 1.0:  # also rejects NaN
         raise ValueError(f"{name} must lie in [0, 1], got {value!r}.")
     return float(value)
+
+
+def check_slab_probability_setting(value: Any, name: str = "slab_probability") -> float | str:
+    """A slab probability setting: a float in [0, 1], or ``"uniform"`` (drawn per sample)."""
+    if isinstance(value, str):
+        if value != UNIFORM:
+            raise ValueError(f"{name} must be a number in [0, 1] or {UNIFORM!r} (drawn per sample), got {value!r}.")
+        return value
+    return check_slab_probability(value, name)
 
 
 def check_scale(name: str, value: npt.ArrayLike | None, per_dimension: bool) -> np.ndarray | None:

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from stats import ALPHA, ks_pvalue
+from stats import ALPHA, binomial_ok, ks_pvalue
 
 from bayesflow_nnpe import NNPE
 
@@ -502,7 +502,7 @@ def test_slab_probability_sets_the_mixture_weight(rho):
 def test_slab_probability_is_keyword_only_validated_and_assignable():
     with pytest.raises(TypeError):
         NNPE(None, None, True, None, 0.2)  # the documented positional signature is unchanged
-    bad_values = [(-0.1, ValueError), (1.5, ValueError), (np.nan, ValueError), ("0.5", TypeError), (True, TypeError)]
+    bad_values = [(-0.1, ValueError), (1.5, ValueError), (np.nan, ValueError), ("0.5", ValueError), (True, TypeError)]
     for bad, error in bad_values:
         with pytest.raises(error, match="slab_probability"):
             NNPE(slab_probability=bad)
@@ -513,6 +513,18 @@ def test_slab_probability_is_keyword_only_validated_and_assignable():
     assert ks_pvalue(noise.ravel(), 0.01, 0.25, p_slab=0.1) > ALPHA
     with pytest.raises(ValueError, match="slab_probability"):
         nnpe.slab_probability = 2.0
+
+
+@pytest.mark.parametrize("shape", [(40_000, 4), (8_000, 5, 4)])
+def test_uniform_slab_probability_draws_rho_per_sample(shape):
+    """rho ~ U(0, 1) per vector of the last axis: the number of slabs per sample is uniform on 0..d."""
+    augmentation = NNPE(0.0, 1.0, seed=54, slab_probability="uniform").with_indicators("x", into="z")
+    z = augmentation({"x": np.zeros(shape)})["z"]
+    counts = np.bincount(z.reshape(-1, 4).sum(axis=1).astype(int), minlength=5)
+    n = z.size // 4
+    assert all(binomial_ok(c, n, 1 / 5) for c in counts)
+    assert not binomial_ok(counts[0], n, 1 / 16)  # a fixed rho = 1/2 gives no slab in 1/16 of samples
+    assert "slab_probability='uniform'" in repr(augmentation)
 
 
 def test_from_simulations_passes_the_slab_probability():
