@@ -1,24 +1,22 @@
 """The misspecification critic: its API, its training data, saving, and its accuracy against exact probabilities.
 
-The exact posterior inclusion probabilities come from ``benchmarks/nnpe_bench/inclusion.py`` (quadrature, proved
-in ``test_exact_inclusion.py``), never from the critic. The budgets here are small; the README's accuracy figures come
-from ``benchmarks/criticism.py`` with the default settings.
+The exact posterior inclusion probabilities come from ``benchmarks/references/inclusion.py`` (quadrature, proved
+in ``benchmarks/test_exact_inclusion.py``), never from the critic. The budgets here are small; the README's accuracy
+figures come from ``python -m benchmarks.criticism`` with the default settings.
 """
 
 import os
-import subprocess
-import sys
 import textwrap
 
 import keras
 import numpy as np
 import pytest
-from nnpe_bench import inclusion
 from stats import ALPHA, binomial_ok, ks_pvalue
 
 from bayesflow_nnpe import MisspecificationCritic, plot_criticism
 from bayesflow_nnpe.criticism import _NoisyBatches
 from bayesflow_nnpe.noise import SpikeSlabNoise
+from benchmarks.references import inclusion
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +152,7 @@ def test_the_same_seed_trains_the_same_critic():
 
 
 @pytest.mark.slow
-def test_saved_critic_loads_in_a_fresh_process_with_identical_predictions(small, tmp_path):
+def test_saved_critic_loads_in_a_fresh_process_with_identical_predictions(small, tmp_path, run_python):
     critic, clean = small
     path = tmp_path / "critic.keras"
     critic.save(path)
@@ -170,9 +168,8 @@ def test_saved_critic_loads_in_a_fresh_process_with_identical_predictions(small,
         np.testing.assert_array_equal(got, np.load({str(tmp_path / "expected.npy")!r}))
         print("OK")
     """
-    env = dict(os.environ, KERAS_BACKEND=os.environ.get("KERAS_BACKEND", "jax"))
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env)
-    assert result.returncode == 0 and "OK" in result.stdout, result.stderr[-3000:]
+    result = run_python("-c", textwrap.dedent(code), env={"KERAS_BACKEND": os.environ["KERAS_BACKEND"]})
+    assert "OK" in result.stdout, result.stdout
 
 
 # --- accuracy against the exact posterior inclusion probabilities ---------------------------------------------------

@@ -1,8 +1,6 @@
 """Entry points, checked against the installed package metadata, and the plugin loader."""
 
 import os
-import subprocess
-import sys
 import textwrap
 from importlib.metadata import entry_points
 
@@ -35,15 +33,14 @@ def test_unknown_name_lists_what_is_installed(lookup):
         lookup("nope")
 
 
-def run_fresh(code, **env):
-    env = dict(os.environ, KERAS_BACKEND=os.environ.get("KERAS_BACKEND", "jax"), **env)
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env)
-    assert result.returncode == 0 and "OK" in result.stdout, result.stdout + result.stderr[-3000:]
+BACKEND = {"KERAS_BACKEND": os.environ["KERAS_BACKEND"]}  # a fresh process runs on this process's backend
 
 
-def test_the_plugin_entry_point_alone_adds_the_adapter_method():
-    run_fresh(
-        """
+def test_the_plugin_entry_point_alone_adds_the_adapter_method(run_python):
+    result = run_python(
+        "-c",
+        textwrap.dedent(
+            """
         import sys
         from importlib.metadata import entry_points
         import bayesflow as bf
@@ -54,7 +51,10 @@ def test_the_plugin_entry_point_alone_adds_the_adapter_method():
         assert type(adapter.transforms[0]).__name__ == "NNPETransform"
         print("OK")
         """
+        ),
+        env=BACKEND,
     )
+    assert "OK" in result.stdout, result.stdout
 
 
 def write_distribution(root, name, module_source, entry_point):
@@ -65,7 +65,7 @@ def write_distribution(root, name, module_source, entry_point):
     (info / "entry_points.txt").write_text(f"[bayesflow.plugins]\n{entry_point}\n")
 
 
-def test_third_party_plugins_are_discovered_and_a_broken_one_only_warns(tmp_path):
+def test_third_party_plugins_are_discovered_and_a_broken_one_only_warns(tmp_path, run_python):
     write_distribution(
         tmp_path,
         "thirdparty_plugin",
@@ -87,8 +87,10 @@ def test_third_party_plugins_are_discovered_and_a_broken_one_only_warns(tmp_path
         "def register():\n    raise ImportError('needs a package that is not installed')\n",
         "broken = broken_plugin:register",
     )
-    run_fresh(
-        """
+    result = run_python(
+        "-c",
+        textwrap.dedent(
+            """
         import warnings
         import bayesflow as bf
         import bayesflow_nnpe, thirdparty_plugin
@@ -103,9 +105,11 @@ def test_third_party_plugins_are_discovered_and_a_broken_one_only_warns(tmp_path
         assert bf.Adapter().thirdparty() is not None and hasattr(bf.Adapter, "nnpe")
         assert bayesflow_nnpe.load_plugins() == loaded and thirdparty_plugin.calls == 1  # idempotent
         print("OK")
-        """,
-        PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+        """
+        ),
+        env={**BACKEND, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])},
     )
+    assert "OK" in result.stdout, result.stdout
 
 
 def test_the_package_under_test_is_the_one_the_make_target_installed():
