@@ -11,7 +11,7 @@ from pathlib import Path
 from ..common.io import output_folder
 from .config import FULL, QUICK, PublishedConfig
 from .tasks import PUBLISHED_TASKS
-from .training import InputMap
+from .transforms import InputMap
 
 DESCRIPTION = "The published tasks: NPE and NNPE on Ward et al.'s (2022) tasks and ours, next to their numbers."
 

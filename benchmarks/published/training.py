@@ -5,8 +5,8 @@ Every variant of a task and seed gets the same simulations, adapter, network, ep
 - the adapter z-scores the summaries ``x`` with FIXED mean and std of the clean training simulations
   (``common.zscore.zscore_statistics``), then maps the z-scores through the configuration's ``input_map`` (the network's
   input layer, the same for every variant; see ``InputMap``);
-- a bounded prior's parameters are constrained to its support (``Adapter.constrain``, the logit of the position
-  in the box): without it, a CouplingFlow that extrapolates far from its training data drew, for a few
+- a bounded prior's parameters are constrained to its support (``transforms.BoxConstraint``, the logit of the
+  position in the box): without it, a CouplingFlow that extrapolates far from its training data drew, for a few
   misspecified SIR observations, some 0.1% of the draws thousands of prior sds away from the support, and posterior
   means with them (one NNPE run's MSE was 738 instead of about 0.4);
 - the approximator standardizes only the inference variables (``standardize="inference_variables"``);
@@ -24,8 +24,7 @@ from typing import Any
 import bayesflow as bf
 import keras
 import numpy as np
-from bayesflow.adapters.transforms import ElementwiseTransform, MapTransform
-from bayesflow.utils.serialization import serializable
+from bayesflow.adapters.transforms import MapTransform
 
 from bayesflow_nnpe import NNPE
 
@@ -34,35 +33,7 @@ from ..common.training import coupling_flow, fit
 from ..common.zscore import zscore_statistics
 from .config import PublishedVariant
 from .tasks import Data, PublishedTask
-
-
-@serializable("benchmarks")
-class InputMap(ElementwiseTransform):
-    """An elementwise map ``f(z / divisor)`` of the z-scored summaries: the network's input layer.
-
-    ``"identity"`` leaves the z-scores; ``"arcsinh"`` is linear near the bulk and logarithmic in the tails;
-    ``"tanh3"`` is ``tanh(z / 3)``, linear within about one sd and saturating beyond five to ten. It acts on the
-    conditions, which are not densities, so it contributes no log-Jacobian (bayesflow's ``Adapter.apply`` cannot be
-    used: its numpy transforms raise in ``approximator.log_prob``).
-    """
-
-    MAPS = {"identity": (1.0, None, None), "arcsinh": (1.0, np.arcsinh, np.sinh), "tanh3": (3.0, np.tanh, np.arctanh)}
-
-    def __init__(self, name: str = "identity"):
-        if name not in self.MAPS:
-            raise ValueError(f"unknown input map {name!r}; choose one of {sorted(self.MAPS)}")
-        self.name = name
-
-    def get_config(self) -> dict:
-        return {"name": self.name}
-
-    def forward(self, data: np.ndarray, **kwargs: Any) -> np.ndarray:
-        divisor, forward, _ = self.MAPS[self.name]
-        return data if forward is None else forward(data / divisor)
-
-    def inverse(self, data: np.ndarray, **kwargs: Any) -> np.ndarray:
-        divisor, _, inverse = self.MAPS[self.name]
-        return data if inverse is None else divisor * inverse(data)
+from .transforms import BoxConstraint, InputMap
 
 
 def build_workflow(
@@ -79,8 +50,7 @@ def build_workflow(
     if input_map != "identity":
         adapter = adapter.append(MapTransform({"x": InputMap(input_map)}))
     if task.support is not None:
-        lower, upper = task.support
-        adapter = adapter.constrain("theta", lower=lower, upper=upper)
+        adapter = adapter.append(MapTransform({"theta": BoxConstraint(*task.support)}))
     adapter = adapter.convert_dtype("float64", "float32")
     adapter = adapter.concatenate(["theta", "aux"] if task.dummy else "theta", into="inference_variables")
     adapter = adapter.rename("x", "inference_conditions")

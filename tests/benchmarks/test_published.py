@@ -16,7 +16,8 @@ from benchmarks.published.config import FULL, QUICK, RHOS, PublishedVariant, var
 from benchmarks.published.evaluation import FLAG_MARGIN, flagged, level_metrics
 from benchmarks.published.plots import guided_point
 from benchmarks.published.tasks import LEVELS, PUBLISHED_TASKS, WARD_MSE, WARD_MSE_PER_PARAMETER, without_summaries
-from benchmarks.published.training import InputMap, build_workflow
+from benchmarks.published.training import build_workflow
+from benchmarks.published.transforms import BoxConstraint, InputMap
 from benchmarks.robustness.tasks import TASKS, make_test_sets
 
 pytestmark = pytest.mark.benchmark
@@ -153,13 +154,30 @@ def test_bounded_priors_are_constrained_to_their_support(name):
     adapted = workflow.adapter(data)
     assert np.all(np.isfinite(adapted["inference_variables"]))
     far = {**adapted, "inference_variables": np.repeat([[-1e4], [1e4]], task.num_params, axis=1).astype(np.float32)}
-    back = workflow.adapter(far, inverse=True)["theta"]
-    slack = 1e-12 * width  # Adapter.constrain's inclusive bounds (epsilon 1e-15)
-    assert np.all(back >= lower - slack) and np.all(back <= upper + slack)  # any network output lands in the support
-    np.testing.assert_allclose(back[0], lower, atol=1e-6 * width.max())
-    np.testing.assert_allclose(back[1], upper, rtol=1e-6)
+    back = np.asarray(workflow.adapter(far, inverse=True)["theta"])
+    assert np.all(back >= lower) and np.all(back <= upper)  # any network output lands in the support
+    np.testing.assert_array_equal(back[0], lower)
+    np.testing.assert_array_equal(back[1], upper)
     roundtrip = workflow.adapter(adapted, inverse=True)["theta"]
     np.testing.assert_allclose(roundtrip, data["theta"], rtol=1e-4)
+    # prior draws a hair inside a bound map to finite network inputs (float32 would round them onto the bound)
+    edge = {**data, "theta": np.stack([lower + 1e-9 * width, upper - 1e-9 * width])}
+    assert np.all(np.isfinite(workflow.adapter(edge)["inference_variables"]))
+
+
+def test_box_constraint_log_jacobian_is_that_of_its_forward_map():
+    # Catches: a log-Jacobian of the wrong sign, direction or scale, which would shift every log density of theta.
+    # Against central differences of the forward map, per parameter (the map is elementwise), to 1e-6 relative.
+    lower, upper = np.array([200.0, 3.0, 10.0]), np.array([1500.0, 20.0, 20.0])
+    box = BoxConstraint(lower, upper)
+    theta = lower + (upper - lower) * np.random.default_rng(8).uniform(0.01, 0.99, size=(6, 3))
+    step = 1e-6 * (upper - lower)
+    slope = (box.forward(theta + step) - box.forward(theta - step)) / (2 * step)
+    np.testing.assert_allclose(box.log_det_jac(theta), np.log(slope).sum(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(box.log_det_jac(theta, inverse=True), -box.log_det_jac(theta))
+    np.testing.assert_allclose(box.inverse(box.forward(theta)), theta, rtol=1e-12)
+    with pytest.raises(ValueError, match="lower < upper"):
+        BoxConstraint(upper, lower)
 
 
 # --- variants and budgets --------------------------------------------------------------------------------------------
