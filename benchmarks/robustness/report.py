@@ -227,6 +227,12 @@ def printed_tables(
     return printed
 
 
+def config_record(config: Config) -> dict[str, Any]:
+    """The configuration as ``robustness.json`` records it: flat (the budget's fields next to the others)."""
+    record = asdict(config)
+    return {**{key: value for key, value in record.items() if key != "budget"}, **record["budget"]}
+
+
 def result_record(
     *,
     config: Config,
@@ -243,7 +249,7 @@ def result_record(
     """The content of ``robustness.json``: configuration, environment, every run, the summary, targets and traps."""
     return {
         "mode": config.mode,
-        "config": asdict(config),
+        "config": config_record(config),
         "noise": {
             "spike_scale": RECIPE.spike_scale,
             "slab_scale": RECIPE.slab_scale,
