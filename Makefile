@@ -23,7 +23,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export KERAS_BACKEND ?= jax
 
-.PHONY: demo test test-fast test-py312 test-torch test-matrix lint bench robustness criticism published venv clean
+.PHONY: demo test test-fast test-py312 test-torch test-matrix lint bench robustness criticism published venv clean docs
 
 # $(call make-venv,python,dir,pip requirements)
 define make-venv
@@ -100,3 +100,14 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .venv-py312 .venv-torch build *.egg-info .pytest_cache
+
+# The documentation site (docs/): Sphinx with warnings as errors; reads offline from docs/_build/html/index.html.
+# The docs extra on top of the default environment's requirements, so that .venv stays complete for the other targets.
+REQS_DOCS := -e ".[jax,test,examples,docs]"
+
+$(VENV)/.installed-docs: pyproject.toml
+	$(call make-venv,$(PYTHON),$(VENV),$(REQS_DOCS))
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html

@@ -7,14 +7,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import compat
-from .noise import DEFAULT_SLAB_PROBABILITY, SpikeSlabNoise, SpikeSlabSettings, check_scale, clean_moments
+from .moments import zscore_statistics
+from .settings import NoiseSettings, with_settings_signature
+from .source import NoiseSource
 from .standardization import StandardizationGuard
+from .validation import check_scale
 
 __all__ = ["NNPE"]
 
 
-class NNPE(SpikeSlabSettings):
+class NNPE(NoiseSource):
     """Noisy neural posterior estimation: spike-and-slab noise for training batches [1]_.
 
     Adds, independently per element, Cauchy(0, slab) noise with probability ``slab_probability`` (a fair coin by
@@ -103,26 +105,21 @@ class NNPE(SpikeSlabSettings):
     ... )
     """
 
+    @with_settings_signature
     def __init__(
         self,
         spike_scale: npt.ArrayLike | None = None,
         slab_scale: npt.ArrayLike | None = None,
         per_dimension: bool = True,
         seed: int | None = None,
-        *,
-        slab_probability: float = DEFAULT_SLAB_PROBABILITY,
+        **settings: Any,
     ):
-        self._noise = SpikeSlabNoise(
-            spike_scale,
-            slab_scale,
-            per_dimension,
-            seed,
-            slab_probability=slab_probability,
-            process=compat.process_index,
-        )
+        upstream = {"spike_scale": spike_scale, "slab_scale": slab_scale, "per_dimension": per_dimension, "seed": seed}
+        super().__init__(NoiseSettings.of(type(self).__name__, upstream | settings))
         self._guard = StandardizationGuard(self.__repr__)
 
     @classmethod
+    @with_settings_signature
     def from_simulations(
         cls,
         clean: npt.ArrayLike,
@@ -130,8 +127,7 @@ class NNPE(SpikeSlabSettings):
         spike_scale: float | None = None,
         slab_scale: float | None = None,
         per_dimension: bool = True,
-        seed: int | None = None,
-        slab_probability: float = DEFAULT_SLAB_PROBABILITY,
+        **settings: Any,
     ) -> NNPE:
         """Ward et al.'s recipe for raw data: noise at z-scale ``spike_scale`` / ``slab_scale`` times the clean std.
 
@@ -149,16 +145,16 @@ class NNPE(SpikeSlabSettings):
         per_dimension : bool, default=True
             One std per dimension of the last axis, taken over all other axes (Ward et al.'s per-summary z-score);
             or, if False, one std over all entries.
-        seed : int or None, default=None
-            Seed of the noise stream.
-        slab_probability : float, default=0.5
-            Prior probability that an element gets the slab.
+        **settings
+            The other noise settings (``seed``, ``slab_probability``), as in :class:`NNPE`.
 
         Returns
         -------
         NNPE
             With ``spike_scale = spike_scale * std`` and ``slab_scale = slab_scale * std`` (arrays of length ``d``
-            with ``per_dimension=True``, floats otherwise). A dimension that is constant in ``clean`` gets no noise.
+            with ``per_dimension=True``, floats otherwise), ``std`` from :func:`bayesflow_nnpe.zscore_statistics`:
+            a dimension that is constant in ``clean`` has std 1 there, so its noise is the z-scale noise, as
+            ``standardize_then_nnpe`` gives it after shifting the constant to zero.
 
         Raises
         ------
@@ -179,14 +175,8 @@ class NNPE(SpikeSlabSettings):
         """
         spike = check_scale("spike_scale", cls.DEFAULT_SPIKE if spike_scale is None else spike_scale, False)
         slab = check_scale("slab_scale", cls.DEFAULT_SLAB if slab_scale is None else slab_scale, False)
-        _, std = clean_moments(clean, per_dimension=bool(per_dimension), caller=f"{cls.__name__}.from_simulations")
-        return cls(
-            float(spike) * std,
-            float(slab) * std,
-            per_dimension=per_dimension,
-            seed=seed,
-            slab_probability=slab_probability,
-        )
+        std = zscore_statistics(clean, per_dimension=per_dimension, caller=f"{cls.__name__}.from_simulations").std
+        return cls(float(spike) * std, float(slab) * std, per_dimension=per_dimension, **settings)
 
     def __call__(self, data: npt.ArrayLike, **kwargs: Any) -> np.ndarray:
         """Return a noisy copy of ``data``; ``data`` itself is never modified.
@@ -212,14 +202,8 @@ class NNPE(SpikeSlabSettings):
             ``data.shape[-1]``.
         """
         self._guard()
-        return self._add_noise(data, caller=type(self).__name__)
+        return self.noisy(data, caller=type(self).__name__)
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(spike_scale={_show(self.spike_scale)}, slab_scale={_show(self.slab_scale)}, "
-            f"per_dimension={self.per_dimension!r}, seed={self.seed!r}, slab_probability={self.slab_probability!r})"
-        )
-
-
-def _show(scale: float | np.ndarray | None) -> str:
-    return repr(scale.tolist()) if isinstance(scale, np.ndarray) else repr(scale)
+        config = ", ".join(f"{name}={value!r}" for name, value in self.settings.to_config().items())
+        return f"{type(self).__name__}({config})"

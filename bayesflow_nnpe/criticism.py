@@ -1,88 +1,183 @@
-"""Amortized model criticism: per summary statistic, the probability that the simulator got it wrong.
+"""Amortized model criticism: which summaries did the simulator get wrong, judged jointly, at any prior ``rho``.
 
 Ward et al. (2022) criticise a model with the spike-and-slab error model of NNPE: an observed summary vector is
 ``y = x + eps``, with ``x`` a clean simulation (z-scored with statistics of clean simulations) and, per summary,
-``eps ~ Cauchy(0, slab)`` with probability ``rho`` (the summary is misspecified, ``z = 1``) or ``Normal(0, spike)``
-otherwise. The posterior inclusion probability ``p(z_j = 1 | y)`` says how likely it is that summary ``j`` is off.
-RNPE samples it by MCMC, observation by observation. Because we can draw ``(y, z)`` pairs at will, a classifier
-trained with cross-entropy from ``y`` to ``z`` converges to exactly that posterior, and then criticises any number of
-observations at network speed: :class:`MisspecificationCritic`.
+``eps ~ Cauchy(0, slab)`` if the summary is misspecified (``z = 1``) or ``Normal(0, spike)`` otherwise, with prior
+``P(z_j = 1) = rho_j``. RNPE samples ``p(z | y)`` by MCMC, observation by observation. Because ``(y, z)`` pairs can be
+drawn at will, a network trained by maximum likelihood from ``y`` to ``z`` converges to that posterior, and then
+criticises any number of observations at network speed: :class:`MisspecificationCritic`.
+
+The critic models the *joint* ``p(z | y)`` with an autoregressive network (NADE: Larochelle & Murray, 2011) trained
+under a mixture prior, ``rho ~ Uniform(0, 1)`` per simulation, so that patterns with few and with many misspecified
+summaries are all common in training. For any other prior, a scalar ``rho`` or one ``rho_j`` per summary, the
+posterior follows by exact reweighting, with no retraining::
+
+    p_rho(z | y)  is proportional to  q(z | y) * p_rho(z) / p_train(z).
+
+Up to :data:`EXACT_MAX_SUMMARIES` summaries, every pattern is enumerated (exact given the network); above, patterns
+are drawn from the network tilted towards the target prior and reweighted (self-normalized importance sampling), with
+a warning when the effective sample size is low.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import keras
 import numpy as np
 import numpy.typing as npt
+from bayesflow.utils.serialization import serializable
 
 from . import compat
-from .noise import (
-    DEFAULT_SLAB,
-    DEFAULT_SLAB_PROBABILITY,
-    DEFAULT_SPIKE,
-    SpikeSlabNoise,
-    _as_numeric_array,
-    _check_finite,
-    check_scale,
-    check_seed,
-    check_slab_probability,
-)
+from .moments import zscore_statistics
+from .noise import SpikeSlabNoise
+from .settings import DEFAULT_SLAB, DEFAULT_SLAB_PROBABILITY, DEFAULT_SPIKE
+from .validation import as_numeric_array, check_finite, check_scale, check_seed, check_slab_probability
 
-__all__ = ["MisspecificationCritic", "plot_criticism"]
+__all__ = ["EXACT_MAX_SUMMARIES", "MisspecificationCritic", "TRAINING_PRIORS"]
 
-PREDICT_CHUNK = 4096
-"""Observations per forward pass in :meth:`MisspecificationCritic.predict`; shorter chunks are padded to it, so that
-the compiled forward pass is traced once, whatever the number of observations."""
+EXACT_MAX_SUMMARIES = 12
+"""Up to this many summaries the critic enumerates all ``2**d`` patterns of ``z``; above, it samples them."""
+PROPOSALS = 1024
+"""Patterns drawn per observation above :data:`EXACT_MAX_SUMMARIES` (importance sampling)."""
+MIN_EFFECTIVE_SAMPLES = 50
+"""Importance sampling warns when an observation's effective sample size falls below this."""
+TRAINING_PRIORS = ("uniform",)
+"""Named priors of ``z`` for training, besides a fixed ``rho``: ``"uniform"`` draws ``rho ~ U(0, 1)`` per simulation."""
+EM_MAX_ITERATIONS = 2000
+"""Iterations of the empirical-Bayes EM at most."""
+EM_TOLERANCE = 1e-7
+"""The EM stops when no ``rho_j`` moves by more than this."""
+RHO_FLOOR = 1e-9
+"""The empirical-Bayes estimate stays this far inside (0, 1), so that no pattern becomes impossible."""
+_CHUNK_ELEMENTS = 1 << 22
+"""Elements of the largest scratch array of enumeration and sampling (float32: 16 MiB)."""
+
+
+def _log_sigmoid(x: np.ndarray) -> np.ndarray:
+    """``log(1 / (1 + exp(-x)))`` without overflow."""
+    return -np.logaddexp(0.0, -x)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(p) - np.log1p(-p)
+
+
+def patterns(d: int) -> np.ndarray:
+    """All ``2**d`` indicator patterns, shape ``(2**d, d)``: pattern ``p`` has ``z_j = (p >> j) & 1``."""
+    return ((np.arange(2**d)[:, None] >> np.arange(d)) & 1).astype(np.float32)
+
+
+def _log_prior(z: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """``log p_rho(z)`` for patterns ``z`` (..., d) under independent ``Bernoulli(rho_j)``; ``-inf`` if impossible."""
+    with np.errstate(divide="ignore"):
+        return np.where(z > 0.5, np.log(rho), np.log1p(-rho)).sum(axis=-1)
+
+
+@dataclass(frozen=True)
+class _Weighted:
+    """Patterns of ``z`` per observation and base log weights: ``p_rho(z | y)`` is proportional to
+    ``exp(base + log p_rho(z))`` over them (all patterns: exact; drawn patterns: importance sampling)."""
+
+    z: np.ndarray  # (P, d) shared by all observations, or (m, S, d)
+    base: np.ndarray  # (m, P) or (m, S)
+
+    def weights(self, rho: np.ndarray) -> np.ndarray:
+        """Normalized weights per observation at prior ``rho``, shape of ``base``."""
+        log_w = self.base + _log_prior(self.z, rho)
+        log_w -= log_w.max(axis=-1, keepdims=True)
+        w = np.exp(log_w)
+        return w / w.sum(axis=-1, keepdims=True)
+
+    def marginals(self, rho: np.ndarray) -> np.ndarray:
+        """``p_rho(z_j = 1 | y)``, shape ``(m, d)``."""
+        w = self.weights(rho)
+        return w @ self.z if self.z.ndim == 2 else np.einsum("ms,msd->md", w, self.z)
+
+    def log_likelihood(self, rho: np.ndarray) -> float:
+        """``sum_i log p_rho(y_i)`` up to a constant that does not depend on ``rho``."""
+        log_w = self.base + _log_prior(self.z, rho)
+        top = log_w.max(axis=-1, keepdims=True)
+        return float(np.sum(top[..., 0] + np.log(np.exp(log_w - top).sum(axis=-1))))
 
 
 class _NoisyBatches(keras.utils.PyDataset):
-    """Training batches ``(y, z)``: clean z-scores plus fresh spike-and-slab noise, and its slab indicators."""
+    """Training batches ``((y, z), z)``: clean simulations plus fresh noise, with ``rho`` drawn per simulation."""
 
-    def __init__(self, clean_z: np.ndarray, noise: SpikeSlabNoise, batch_size: int, seed: int | None, **kwargs: Any):
+    def __init__(
+        self,
+        clean: np.ndarray,
+        noise: SpikeSlabNoise,
+        prior: str | float,
+        batch_size: int,
+        seed: int | None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
-        self.clean_z, self.noise, self.batch_size = clean_z, noise, batch_size
+        self.clean, self.noise, self.prior, self.batch_size = clean, noise, prior, batch_size
         self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(clean_z))
+        self.order = self.rng.permutation(len(clean))
 
     def __len__(self) -> int:
-        return math.ceil(len(self.clean_z) / self.batch_size)
+        return math.ceil(len(self.clean) / self.batch_size)
 
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+    def __getitem__(self, index: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        y, z = self.noise(self.clean_z[rows], caller="MisspecificationCritic", indicators=True)
-        return y, z.astype(np.float32)
+        return noisy_pairs(self.clean[rows], self.noise, self.prior, self.rng)
 
     def on_epoch_end(self) -> None:
-        self.order = self.rng.permutation(len(self.clean_z))
+        self.order = self.rng.permutation(len(self.clean))
 
 
-@keras.saving.register_keras_serializable(package="bayesflow_nnpe")
+def noisy_pairs(
+    clean: np.ndarray, noise: SpikeSlabNoise, prior: str | float, rng: np.random.Generator
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """``((y, z), z)`` for clean simulations ``(n, d)``: ``rho`` per simulation from ``prior``, then the noise."""
+    rho = rng.uniform(size=len(clean)) if prior == "uniform" else float(prior)
+    y, z = noise(clean, caller="MisspecificationCritic", indicators=True, slab_probability=rho)
+    z = z.astype(np.float32)
+    return (y.astype(np.float32), z), z
+
+
+@serializable("bayesflow_nnpe")
 class MisspecificationCritic(keras.Model):
-    """Amortized model criticism: the probability, per summary statistic, that the simulator got it wrong [1]_.
+    """Amortized model criticism: which summary statistics the simulator got wrong, jointly, at any prior [1]_.
 
-    Trained on clean simulations only. :meth:`fit` z-scores them with their own mean and std (Ward et al.'s
-    recipe), draws fresh NNPE noise ``y = x + eps`` with its slab indicators ``z`` for every batch, and trains a
-    network from ``y`` to ``z`` with cross-entropy. The optimum is the error model's posterior inclusion probability
-    ``p(z_j = 1 | y)``: what RNPE samples by MCMC for each observation, here for any number of observations in one
-    forward pass (:meth:`predict`). Summaries are judged jointly, so redundant or dependent summaries inform each
-    other.
+    Trained on clean simulations only. :meth:`fit` z-scores them with their own mean and std (Ward et al.'s recipe,
+    inside the model), draws fresh spike-and-slab noise ``y = x + eps`` with its slab indicators ``z`` for every
+    batch, and trains an autoregressive network ``q(z | y)`` by maximum likelihood. Its optimum is the error model's
+    posterior: what RNPE samples by MCMC for each observation, here for any number of observations at network speed.
+
+    * :meth:`inclusion_probabilities`: ``p(z_j = 1 | y)`` per summary (Ward et al.'s posterior inclusion
+      probabilities), at any prior ``rho``: a float, or one per summary.
+    * :meth:`sample_indicators`: joint draws of ``z``, e.g. to marginalize a posterior network over them
+      (:class:`bayesflow_nnpe.RobustPosterior`).
+    * :meth:`estimate_slab_probability`: the prior ``rho`` that best explains a set of observations (empirical
+      Bayes): near 1 for a summary that is wrong in every observation, near 0 on clean data.
 
     Parameters
     ----------
     spike_scale, slab_scale : float, default=0.01, 0.25
         Scales of the error model on z-scored summaries (Ward et al.'s defaults).
     slab_probability : float, default=0.5
-        Prior probability ``rho`` that a summary is misspecified.
+        The prior ``rho`` that a summary is misspecified, used when a method is not given one. In (0, 1).
     seed : int or None, default=None
         Seeds the training noise, the shuffling, the validation split and the network's initial weights.
     widths : sequence of int, default=(256, 256, 256)
-        Hidden layers of the network.
+        Hidden layers of the network that reads the observation.
+    joint_width : int, default=128
+        Hidden units of the autoregressive part that models the dependence between indicators.
     activation : str, default="silu"
         Activation of the hidden layers.
+    training_prior : "uniform" or float, default="uniform"
+        The prior of ``z`` in training: ``"uniform"`` draws ``rho ~ U(0, 1)`` per simulation (every number of
+        misspecified summaries is equally likely, so reweighting to any ``rho`` stays accurate); a float trains at
+        that fixed ``rho`` (accurate near it only).
     **kwargs
         Passed to ``keras.Model``.
 
@@ -95,8 +190,10 @@ class MisspecificationCritic(keras.Model):
 
     Notes
     -----
-    Calling the model directly maps z-scored summaries of shape ``(m, d)`` to logits; :meth:`predict` takes raw
-    summaries and returns probabilities.
+    As a keras model, the critic maps ``(observed, indicators)``, raw summaries and slab indicators of shape
+    ``(m, d)``, to the logits of the autoregressive conditionals ``q(z_j = 1 | y, z_<j)`` under the training prior;
+    ``predict`` and ``__call__`` keep that contract. The z-scoring runs inside the model in float32: summaries whose
+    mean is more than about 1e5 times their std lose precision (center them first).
 
     References
     ----------
@@ -114,7 +211,7 @@ class MisspecificationCritic(keras.Model):
     >>> history = critic.fit(clean, epochs=3, verbose=0)
     >>> observed = clean[0].copy()
     >>> observed[2] += 5.0  # sensor 2 is off
-    >>> p = critic.predict(observed)
+    >>> p = critic.inclusion_probabilities(observed)
     >>> p.shape, int(np.argmax(p))
     ((4,), 2)
     """
@@ -127,7 +224,9 @@ class MisspecificationCritic(keras.Model):
         seed: int | None = None,
         *,
         widths: Sequence[int] = (256, 256, 256),
+        joint_width: int = 128,
         activation: str = "silu",
+        training_prior: str | float = "uniform",
         summary_shape: Sequence[int] | None = None,
         **kwargs: Any,
     ):
@@ -137,10 +236,19 @@ class MisspecificationCritic(keras.Model):
         if self.slab_scale <= 0:
             raise ValueError("slab_scale must be positive: with no slab there is nothing to criticise.")
         self.slab_probability = check_slab_probability(slab_probability)
+        if self.slab_probability in (0.0, 1.0):
+            raise ValueError(
+                f"slab_probability must lie strictly between 0 and 1 for criticism, got {slab_probability!r}: at 0 or "
+                "1 every summary is known to be clean or misspecified before seeing data. Ward et al. use 0.5."
+            )
+        self.training_prior = _check_training_prior(training_prior)
         self.seed = check_seed(seed)
         self.widths = tuple(int(w) for w in widths)
         if not self.widths or min(self.widths) < 1:
             raise ValueError(f"widths must be a non-empty sequence of positive ints, got {widths!r}.")
+        self.joint_width = int(joint_width)
+        if self.joint_width < 1:
+            raise ValueError(f"joint_width must be a positive int, got {joint_width!r}.")
         self.activation = activation
         self.summary_shape = None if summary_shape is None else tuple(int(s) for s in summary_shape)
         seeds = self._seeds()
@@ -148,38 +256,64 @@ class MisspecificationCritic(keras.Model):
             keras.layers.Dense(width, activation=activation, kernel_initializer=keras.initializers.GlorotUniform(s))
             for width, s in zip(self.widths, seeds["layers"], strict=True)
         ]
-        self.head: keras.layers.Dense | None = None
 
     def _seeds(self) -> dict[str, Any]:
         """Independent seeds for each use of randomness, spawned from ``seed`` (all None without a seed)."""
-        uses = ("noise", "shuffle", "split", "validation", "head", "layers")
+        uses = ("noise", "shuffle", "split", "validation", "context", "bias", "joint_in", "joint_out")
         if self.seed is None:
-            return {use: None for use in uses[:-1]} | {"layers": [None] * len(self.widths)}
-        children = np.random.SeedSequence(self.seed).spawn(len(uses) - 1 + len(self.widths))
+            return {use: None for use in uses} | {"layers": [None] * len(self.widths)}
+        children = np.random.SeedSequence(self.seed).spawn(len(uses) + len(self.widths))
         seeds = [int(child.generate_state(1)[0]) for child in children]
-        return dict(zip(uses[:-1], seeds, strict=False)) | {"layers": seeds[len(uses) - 1 :]}
+        return dict(zip(uses, seeds, strict=False)) | {"layers": seeds[len(uses) :]}
 
     # --- keras -------------------------------------------------------------------------------------------------------
-    def build(self, input_shape: tuple[int | None, ...]) -> None:
-        d = int(input_shape[-1])
+    def build(self, input_shape: Any) -> None:
+        observed_shape = input_shape[0] if isinstance(input_shape[0], (tuple, list)) else input_shape
+        d = int(observed_shape[-1])
         if self.summary_shape is None:
             self.summary_shape = (d,)
+        seeds = self._seeds()
         self.loc = self.add_weight(shape=(d,), initializer="zeros", trainable=False, name="summary_mean")
         self.scale = self.add_weight(shape=(d,), initializer="ones", trainable=False, name="summary_std")
         shape = (None, d)
         for layer in self.hidden:
             layer.build(shape)
             shape = (None, layer.units)
-        self.head = keras.layers.Dense(d, kernel_initializer=keras.initializers.GlorotUniform(self._seeds()["head"]))
-        self.head.build(shape)
+        glorot = keras.initializers.GlorotUniform
+        self.context = keras.layers.Dense(self.joint_width, kernel_initializer=glorot(seeds["context"]))
+        self.bias = keras.layers.Dense(d, kernel_initializer=glorot(seeds["bias"]))
+        self.context.build(shape)
+        self.bias.build(shape)
+        self.joint_in = self.add_weight(shape=(d, self.joint_width), initializer=glorot(seeds["joint_in"]), name="w")
+        self.joint_out = self.add_weight(shape=(d, self.joint_width), initializer=glorot(seeds["joint_out"]), name="v")
         self.built = True
 
-    def call(self, y: Any, training: bool = False) -> Any:
-        """Logits of ``p(z = 1 | y)`` for z-scored summaries ``y`` of shape ``(m, d)``."""
-        h = keras.ops.arcsinh(y)  # heavy-tailed inputs: linear near the bulk, logarithmic in the tails
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        """Logits of ``q(z_j = 1 | y, z_<j)`` for ``inputs = (observed, indicators)``, both of shape ``(m, d)``."""
+        if not isinstance(inputs, (tuple, list)) or len(inputs) != 2:
+            raise TypeError(
+                "MisspecificationCritic is called on (observed, indicators), both of shape (m, d), and returns the "
+                "logits of the autoregressive conditionals. For probabilities per summary use "
+                "critic.inclusion_probabilities(observed)."
+            )
+        observed, z = inputs
+        context, bias = self._read(observed)
+        z = keras.ops.cast(z, context.dtype)
+        steps = z[:, :-1, None] * keras.ops.expand_dims(self.joint_in[:-1], 0)  # what z_j adds to later states
+        before = keras.ops.concatenate([keras.ops.zeros_like(context)[:, None, :], keras.ops.cumsum(steps, axis=1)], 1)
+        state = context[:, None, :] + before  # (m, d, H): state j holds z_<j only
+        return self._readout(state, self.joint_out, bias)
+
+    def _read(self, observed: Any) -> tuple[Any, Any]:
+        """The observation's context of the autoregressive part, and the first-order logits ``(m, d)``."""
+        h = keras.ops.arcsinh((observed - self.loc) / self.scale)  # heavy tails: linear in the bulk, log beyond
         for layer in self.hidden:
             h = layer(h)
-        return self.head(h)
+        return self.context(h), self.bias(h)
+
+    def _readout(self, state: Any, weights: Any, bias: Any) -> Any:
+        """Logits from autoregressive states: ``bias + sum_h act(state)_h * weights_h`` (broadcasting)."""
+        return bias + keras.ops.sum(keras.activations.get(self.activation)(state) * weights, axis=-1)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -189,7 +323,9 @@ class MisspecificationCritic(keras.Model):
             "slab_probability": self.slab_probability,
             "seed": self.seed,
             "widths": list(self.widths),
+            "joint_width": self.joint_width,
             "activation": self.activation,
+            "training_prior": self.training_prior,
             "summary_shape": None if self.summary_shape is None else list(self.summary_shape),
         }
 
@@ -207,6 +343,12 @@ class MisspecificationCritic(keras.Model):
     def summary_std(self) -> np.ndarray:
         self._require_fitted()
         return np.asarray(keras.ops.convert_to_numpy(self.scale), dtype=np.float64).reshape(self.summary_shape)
+
+    @property
+    def num_summaries(self) -> int:
+        """The number of summaries ``d`` (the product of ``summary_shape``), once fitted."""
+        self._require_fitted()
+        return math.prod(self.summary_shape)
 
     def _require_fitted(self) -> None:
         if not self.built:
@@ -232,8 +374,7 @@ class MisspecificationCritic(keras.Model):
         clean : array_like
             Clean simulated summaries, shape ``(n, d)``, or ``(n, ...)`` with all trailing axes as the summaries.
         epochs, batch_size : int, default=80, 256
-            As in ``keras.Model.fit``. The defaults reach the accuracy reported in the README for 50,000
-            simulations in two to three minutes on 2 CPU cores.
+            As in ``keras.Model.fit``.
         learning_rate : float, default=2e-3
             Initial learning rate of Adam with cosine decay to zero, used if the model is not compiled yet.
         validation_split : float, default=0.0
@@ -247,7 +388,7 @@ class MisspecificationCritic(keras.Model):
         Returns
         -------
         keras.callbacks.History
-            Training and validation loss per epoch (binary cross-entropy per summary, in nats).
+            Training and validation loss per epoch: the negative log-likelihood of ``z`` per summary, in nats.
 
         Raises
         ------
@@ -267,36 +408,21 @@ class MisspecificationCritic(keras.Model):
             x, validation_data = x[order[held:]], x[order[:held]]
         if len(x) < 2:
             raise ValueError(f"MisspecificationCritic.fit needs at least 2 clean simulations, got {len(x)}.")
+        shape, x = x.shape[1:], x.reshape(len(x), -1)
         if not self.built:
-            self.summary_shape = x.shape[1:]
-            self.build((None, int(np.prod(self.summary_shape))))
-            mean, std = x.mean(axis=0).ravel(), x.std(axis=0).ravel()
+            self.summary_shape = shape
+            self.build(((None, x.shape[1]), (None, x.shape[1])))
+            mean, std = zscore_statistics(x, caller="MisspecificationCritic.fit")
             self.loc.assign(mean.astype(np.float32))
-            self.scale.assign(np.where(std > 0, std, 1.0).astype(np.float32))
-        train = self._z_score(x)
-        noise = SpikeSlabNoise(
-            self.spike_scale,
-            self.slab_scale,
-            per_dimension=False,
-            seed=seeds["noise"],
-            slab_probability=self.slab_probability,
-            process=compat.process_index,
-        )
-        batches = _NoisyBatches(train, noise, int(batch_size), seeds["shuffle"])
+            self.scale.assign(std.astype(np.float32))
+        batches = _NoisyBatches(x, self._noise(seeds["noise"]), self.training_prior, int(batch_size), seeds["shuffle"])
         validation = None
         if validation_data is not None:
-            val = self._z_score(self._clean_array(validation_data, "validation_data"))
-            fixed = SpikeSlabNoise(
-                self.spike_scale,
-                self.slab_scale,
-                per_dimension=False,
-                seed=seeds["validation"],
-                slab_probability=self.slab_probability,
-            )
-            y_val, z_val = fixed(val, caller="MisspecificationCritic", indicators=True)
-            validation = (y_val, z_val.astype(np.float32))
+            val = self._clean_array(validation_data, "validation_data").reshape(-1, x.shape[1])
+            rng = np.random.default_rng(seeds["validation"])
+            validation = noisy_pairs(val, self._noise(seeds["validation"]), self.training_prior, rng)
         if not self.compiled:
-            schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=int(epochs) * len(batches))
+            schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(1, int(epochs) * len(batches)))
             self.compile(
                 optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.BinaryCrossentropy(from_logits=True)
             )
@@ -306,8 +432,15 @@ class MisspecificationCritic(keras.Model):
                 batches, epochs=epochs, validation_data=validation, verbose=verbose, callbacks=callbacks, **kwargs
             )
 
+    def _noise(self, seed: int | None) -> SpikeSlabNoise:
+        """The error model on raw summaries: z-scale noise times the clean std (``NNPE.from_simulations``)."""
+        std = self.summary_std.ravel()
+        return SpikeSlabNoise(
+            self.spike_scale * std, self.slab_scale * std, per_dimension=True, seed=seed, process=compat.process_index
+        )
+
     def _clean_array(self, data: npt.ArrayLike, name: str) -> np.ndarray:
-        x = _as_numeric_array(data, f"MisspecificationCritic ({name})", "it needs an array of summaries.")
+        x = as_numeric_array(data, f"MisspecificationCritic ({name})", "it needs an array of summaries.")
         if x.ndim < 2 or x.shape[0] == 0 or x[0].size == 0:
             raise ValueError(
                 f"MisspecificationCritic: {name} must have shape (n, d) or (n, ...) with n >= 1 simulations and at "
@@ -319,116 +452,351 @@ class MisspecificationCritic(keras.Model):
                 f"summaries of shape {self.summary_shape}."
             )
         x2d = np.ascontiguousarray(x, dtype=np.float64).reshape(len(x), -1)
-        _check_finite(x2d, "MisspecificationCritic", name)
+        check_finite(x2d, "MisspecificationCritic", name)
         return x2d.reshape(x.shape)
 
-    def _z_score(self, x: np.ndarray) -> np.ndarray:
-        loc = np.asarray(keras.ops.convert_to_numpy(self.loc), dtype=np.float64)
-        scale = np.asarray(keras.ops.convert_to_numpy(self.scale), dtype=np.float64)
-        return ((x.reshape(len(x), loc.size) - loc) / scale).astype(np.float32)
-
     # --- criticism ----------------------------------------------------------------------------------------------------
-    def predict(self, observed: npt.ArrayLike) -> np.ndarray:
-        """The probability, per summary, that the simulator got it wrong: ``p(z = 1 | y)`` under the error model.
+    def inclusion_probabilities(
+        self, observed: npt.ArrayLike, *, slab_probability: npt.ArrayLike | None = None
+    ) -> np.ndarray:
+        """The probability, per summary, that the simulator got it wrong: ``p_rho(z_j = 1 | y)``.
 
         Parameters
         ----------
         observed : array_like
             Observed (raw, not z-scored) summaries: one observation of shape ``summary_shape``, or ``m`` of shape
             ``(m, *summary_shape)``.
+        slab_probability : float or array_like, optional
+            The prior ``rho``: a float, or one per summary (shape ``summary_shape``), in [0, 1]. Default: the
+            critic's ``slab_probability``. No retraining: the joint is reweighted exactly.
 
         Returns
         -------
         np.ndarray
-            Probabilities in [0, 1], of the shape of ``observed``. Compare them with the prior ``slab_probability``:
-            above it, the data speak for misspecification of that summary.
+            Probabilities in [0, 1], of the shape of ``observed``. Compare them with the prior: above it, the data
+            speak for misspecification of that summary.
 
         Raises
         ------
         RuntimeError
             If the critic is not fitted.
         TypeError
-            If ``observed`` is not real numeric.
+            If ``observed`` or ``slab_probability`` is not real numeric.
         ValueError
-            If ``observed`` holds NaN or inf, or its summaries do not have the fitted shape.
+            If ``observed`` holds NaN or inf or its summaries do not have the fitted shape, or ``slab_probability``
+            has the wrong shape or lies outside [0, 1].
         """
+        y, single = self._observations(observed, "inclusion_probabilities")
+        rho = self._prior(slab_probability)
+        p = self._weighted(y, rho).marginals(rho)
+        return self._shaped(p[0] if single else p, single)
+
+    def pattern_probabilities(
+        self, observed: npt.ArrayLike, *, slab_probability: npt.ArrayLike | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The joint ``p_rho(z | y)`` of every pattern of indicators, for up to :data:`EXACT_MAX_SUMMARIES` summaries.
+
+        Parameters
+        ----------
+        observed, slab_probability
+            As in :meth:`inclusion_probabilities`.
+
+        Returns
+        -------
+        patterns : np.ndarray
+            All ``2**d`` patterns, shape ``(2**d, d)`` (0/1, float32): pattern ``p`` has ``z_j = (p >> j) & 1``.
+        probabilities : np.ndarray
+            Their probabilities, shape ``(m, 2**d)``, or ``(2**d,)`` for one observation; each row sums to 1.
+
+        Raises
+        ------
+        ValueError
+            If the critic has more than :data:`EXACT_MAX_SUMMARIES` summaries (use :meth:`sample_indicators`), or
+            as :meth:`inclusion_probabilities`.
+        """
+        y, single = self._observations(observed, "pattern_probabilities")
+        d = self.num_summaries
+        if d > EXACT_MAX_SUMMARIES:
+            raise ValueError(
+                f"pattern_probabilities enumerates 2**d patterns, which is only done up to d = {EXACT_MAX_SUMMARIES} "
+                f"summaries; this critic has d = {d}. Use sample_indicators(observed, num_samples) instead."
+            )
+        rho = self._prior(slab_probability)
+        w = self._weighted(y, rho).weights(rho)
+        return patterns(d), w[0] if single else w
+
+    def sample_indicators(
+        self,
+        observed: npt.ArrayLike,
+        num_samples: int,
+        *,
+        slab_probability: npt.ArrayLike | None = None,
+        seed: int | None = None,
+    ) -> np.ndarray:
+        """Joint draws of the slab indicators ``z ~ p_rho(z | y)``: which summaries are misspecified, together.
+
+        Parameters
+        ----------
+        observed : array_like
+            One observation of shape ``summary_shape``, or ``m`` of shape ``(m, *summary_shape)``.
+        num_samples : int
+            Draws per observation.
+        slab_probability : float or array_like, optional
+            The prior ``rho``, as in :meth:`inclusion_probabilities`.
+        seed : int or None, default=None
+            Seed of the draws.
+
+        Returns
+        -------
+        np.ndarray
+            0/1 indicators (float32) of shape ``(m, num_samples, *summary_shape)``, or ``(num_samples,
+            *summary_shape)`` for one observation.
+
+        Notes
+        -----
+        Up to :data:`EXACT_MAX_SUMMARIES` summaries the draws are exact given the network (from the enumerated
+        joint). Above, :data:`PROPOSALS` (or ``num_samples``, if more) patterns per observation are drawn from the
+        network, tilted towards the prior ``rho``, and resampled by their importance weights; a warning names the
+        observations whose effective sample size falls below :data:`MIN_EFFECTIVE_SAMPLES`.
+        """
+        y, single = self._observations(observed, "sample_indicators")
+        if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
+            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}.")
+        rho = self._prior(slab_probability)
+        rng = np.random.default_rng(check_seed(seed))
+        weighted = self._weighted(y, rho, rng=rng, proposals=max(PROPOSALS, int(num_samples)))
+        w = weighted.weights(rho)
+        index = _categorical(w, int(num_samples), rng)
+        z = weighted.z[index] if weighted.z.ndim == 2 else np.take_along_axis(weighted.z, index[..., None], axis=1)
+        z = z.reshape(len(y), int(num_samples), *self.summary_shape).astype(np.float32)
+        return z[0] if single else z
+
+    def estimate_slab_probability(
+        self, observed: npt.ArrayLike, *, per_summary: bool = True, seed: int | None = None
+    ) -> np.ndarray | float:
+        """The prior ``rho`` that best explains a set of observations: empirical Bayes, by EM.
+
+        Maximizes the marginal likelihood ``prod_i p_rho(y_i)`` over ``rho``. Each EM step sets ``rho_j`` to the
+        mean over observations of ``p_rho(z_ij = 1 | y_i)`` (SQUAREM-accelerated). A summary that is wrong in every
+        observation gets ``rho_j`` near 1; on clean data, ``rho`` goes to 0.
+
+        Parameters
+        ----------
+        observed : array_like
+            The observations, shape ``(m, *summary_shape)``; at least one.
+        per_summary : bool, default=True
+            One ``rho_j`` per summary (an array of shape ``summary_shape``), or one ``rho`` for all (a float).
+        seed : int or None, default=None
+            Seed of the importance sampling above :data:`EXACT_MAX_SUMMARIES` summaries (unused below).
+
+        Returns
+        -------
+        np.ndarray or float
+            The estimate, to pass as ``slab_probability`` to the other methods and to
+            :meth:`bayesflow_nnpe.RobustPosterior.sample`.
+        """
+        y, _ = self._observations(observed, "estimate_slab_probability")
+        if not len(y):
+            raise ValueError("estimate_slab_probability needs at least one observation, got none.")
+        per_summary = bool(per_summary)
+        rng = np.random.default_rng(check_seed(seed))
+        rho = np.full(self.num_summaries, self.slab_probability)
+        for _ in range(1 if self.num_summaries <= EXACT_MAX_SUMMARIES else 6):  # fresh proposals at the estimate
+            weighted = self._weighted(y, rho, rng=rng, proposals=PROPOSALS, warn=False)
+            rho = _em(weighted, rho, per_summary)
+        return self._shaped(rho, True) if per_summary else float(rho[0])
+
+    # --- the joint, exact or sampled ----------------------------------------------------------------------------------
+    def _observations(self, observed: npt.ArrayLike, method: str) -> tuple[np.ndarray, bool]:
+        """Observations as float32 ``(m, d)``, and whether one observation was passed."""
         self._require_fitted()
-        x = _as_numeric_array(observed, "MisspecificationCritic.predict", "it needs an array of summaries.")
+        caller = f"MisspecificationCritic.{method}"
+        x = as_numeric_array(observed, caller, "it needs an array of summaries.")
         shape, k = self.summary_shape, len(self.summary_shape)
         if x.shape != shape and (x.ndim != k + 1 or x.shape[1:] != shape):
             raise ValueError(
-                f"MisspecificationCritic.predict: observations of shape {x.shape} do not match the fitted summaries: "
-                f"pass one observation of shape {shape} or several of shape (m, {', '.join(map(str, shape))})."
+                f"{caller}: observations of shape {x.shape} do not match the fitted summaries: pass one observation "
+                f"of shape {shape} or several of shape (m, {', '.join(map(str, shape))})."
             )
-        flat = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, int(np.prod(shape)))
-        _check_finite(flat, "MisspecificationCritic.predict", "the observations")
-        z = self._z_score(flat)
-        logits = np.empty(z.shape, dtype=np.float64)
-        padded = np.zeros((PREDICT_CHUNK, z.shape[1]), dtype=np.float32)
-        for start in range(0, len(z), PREDICT_CHUNK):
-            rows = z[start : start + PREDICT_CHUNK]
-            padded[: len(rows)] = rows
-            logits[start : start + len(rows)] = self.predict_on_batch(padded)[: len(rows)]
-        return (0.5 + 0.5 * np.tanh(0.5 * logits)).reshape(x.shape)  # the logistic function, without overflow
+        flat = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, self.num_summaries)
+        check_finite(flat, caller, "the observations")
+        return flat.astype(np.float32), x.shape == shape
+
+    def _prior(self, slab_probability: npt.ArrayLike | None) -> np.ndarray:
+        """The prior ``rho`` as a float64 vector of length ``d``, validated."""
+        d = self.num_summaries
+        if slab_probability is None:
+            return np.full(d, self.slab_probability)
+        if np.ndim(slab_probability) == 0:
+            return np.full(d, check_slab_probability(slab_probability))
+        try:
+            rho = np.array(slab_probability, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            message = f"slab_probability must be a float or an array of floats, got {slab_probability!r}."
+            raise TypeError(message) from error
+        if rho.shape not in (self.summary_shape, (d,)):
+            raise ValueError(
+                f"slab_probability has shape {rho.shape}, but the critic has summaries of shape {self.summary_shape}: "
+                "pass a float, or one probability per summary."
+            )
+        if not np.all((rho >= 0) & (rho <= 1)):
+            raise ValueError(f"slab_probability must lie in [0, 1], got {slab_probability!r}.")
+        return rho.ravel()
+
+    def _shaped(self, values: np.ndarray, single: bool) -> np.ndarray:
+        return values.reshape(self.summary_shape if single else (-1, *self.summary_shape))
+
+    def _log_train_prior(self, z: np.ndarray) -> np.ndarray:
+        """``log p_train(z)``: the Beta(1, 1) mixture (``rho ~ U(0, 1)``) or a fixed ``rho``."""
+        d = z.shape[-1]
+        k = z.sum(axis=-1)
+        if self.training_prior == "uniform":  # the Beta function B(k + 1, d - k + 1)
+            lgamma = np.array([math.lgamma(n) for n in range(1, d + 2)])  # lgamma(n) at n = 1 ... d + 1
+            ones = k.astype(np.int64)
+            return lgamma[ones] + lgamma[d - ones] - math.lgamma(d + 2)
+        rho = float(self.training_prior)
+        return k * math.log(rho) + (d - k) * math.log1p(-rho)
+
+    def _train_conditional_logit(self, k: np.ndarray, j: int) -> np.ndarray:
+        """``logit p_train(z_j = 1 | z_<j)`` given ``k`` ones among the first ``j`` indicators."""
+        if self.training_prior == "uniform":
+            return np.log1p(k) - np.log1p(j - k)  # Polya urn: (1 + k) / (2 + j)
+        return np.full(k.shape, _logit(np.float64(self.training_prior)))
+
+    def _weighted(
+        self,
+        y: np.ndarray,
+        rho: np.ndarray,
+        *,
+        rng: np.random.Generator | None = None,
+        proposals: int = PROPOSALS,
+        warn: bool = True,
+    ) -> _Weighted:
+        """The joint at any prior, as weighted patterns: all of them, or ``proposals`` drawn near prior ``rho``."""
+        d = self.num_summaries
+        if d <= EXACT_MAX_SUMMARIES:
+            z = patterns(d)
+            if not len(y):
+                return _Weighted(z, np.zeros((0, len(z))))
+            log_q = np.concatenate([self._enumerate(rows) for rows in _chunks(y, 2**d * self.joint_width)])
+            return _Weighted(z, (log_q - self._log_train_prior(z)).reshape(len(y), -1))
+        if not len(y):
+            return _Weighted(np.zeros((0, proposals, d), dtype=np.float32), np.zeros((0, proposals)))
+        rng = rng or np.random.default_rng()
+        parts = [self._propose(rows, rho, proposals, rng) for rows in _chunks(y, proposals * self.joint_width)]
+        weighted = _Weighted(np.concatenate([z for z, _ in parts]), np.concatenate([b for _, b in parts]))
+        if warn:
+            _check_effective_samples(weighted.weights(rho))
+        return weighted
+
+    def _tensors(self, y: np.ndarray) -> tuple[Any, np.ndarray, Any, np.ndarray]:
+        context, bias = self._read(keras.ops.convert_to_tensor(y))
+        return context, keras.ops.convert_to_numpy(bias).astype(np.float64), self.joint_in, self.joint_out
+
+    def _logits(self, state: Any, weights: Any, bias: np.ndarray) -> np.ndarray:
+        """The logits of one step for states ``(m, S, H)``; ``bias`` of shape ``(m, 1)``, float64."""
+        return keras.ops.convert_to_numpy(self._readout(state, weights, 0.0)).astype(np.float64) + bias
+
+    def _enumerate(self, y: np.ndarray) -> np.ndarray:
+        """``log q(z | y)`` of all ``2**d`` patterns, ``(m, 2**d)``, level by level of the prefix tree."""
+        context, bias, w_in, w_out = self._tensors(y)
+        state = context[:, None, :]  # (m, prefixes, H)
+        log_q = np.zeros((len(y), 1))
+        for j in range(self.num_summaries):
+            logit = self._logits(state, w_out[j], bias[:, j : j + 1])
+            log_q = np.concatenate([log_q + _log_sigmoid(-logit), log_q + _log_sigmoid(logit)], axis=1)
+            state = keras.ops.concatenate([state, state + w_in[j]], axis=1)
+        return log_q
+
+    def _propose(
+        self, y: np.ndarray, rho: np.ndarray, proposals: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``proposals`` patterns per observation from the network tilted towards prior ``rho``, and base weights.
+
+        Step ``j`` draws from ``q(z_j | y, z_<j)`` with its training-prior odds replaced by ``rho_j``'s. The base log
+        weight ``log q(z | y) - log r(z | y) - log p_train(z)`` makes the set exact in expectation (see
+        :class:`_Weighted`).
+        """
+        context, bias, w_in, w_out = self._tensors(y)
+        m, d = len(y), self.num_summaries
+        state = keras.ops.repeat(context[:, None, :], proposals, axis=1)  # (m, S, H)
+        z = np.zeros((m, proposals, d), dtype=np.float32)
+        log_q_minus_r = np.zeros((m, proposals))
+        k = np.zeros((m, proposals))
+        target = _logit(rho)
+        for j in range(d):
+            logit = self._logits(state, w_out[j], bias[:, j : j + 1])
+            tilted = logit - self._train_conditional_logit(k, j) + target[j]
+            with np.errstate(over="ignore"):
+                zj = rng.uniform(size=(m, proposals)) < 1.0 / (1.0 + np.exp(-tilted))
+            sign = np.where(zj, 1.0, -1.0)
+            log_q_minus_r += _log_sigmoid(sign * logit) - _log_sigmoid(sign * tilted)  # rho_j in {0, 1}: exactly 0
+            z[:, :, j] = zj
+            k += zj
+            state = state + keras.ops.convert_to_tensor(zj[..., None].astype(np.float32)) * w_in[j]
+        return z, log_q_minus_r - self._log_train_prior(z)
 
 
-def plot_criticism(
-    probabilities: npt.ArrayLike,
-    names: Sequence[str] | None = None,
-    *,
-    prior: float | None = DEFAULT_SLAB_PROBABILITY,
-    ax: Any = None,
-    title: str | None = None,
-) -> Any:
-    """A bar chart of the probability, per summary, that the simulator got it wrong.
+def _categorical(w: np.ndarray, num_samples: int, rng: np.random.Generator) -> np.ndarray:
+    """``num_samples`` draws per row from the categorical distributions of the rows of ``w`` (normalized)."""
+    cumulative = np.cumsum(w, axis=-1)
+    cumulative /= cumulative[:, -1:]
+    offsets = np.arange(len(w))[:, None]
+    flat = np.searchsorted((cumulative + offsets).ravel(), (rng.uniform(size=(len(w), num_samples)) + offsets).ravel())
+    return np.minimum(flat.reshape(len(w), num_samples) - offsets * w.shape[1], w.shape[1] - 1)
 
-    Parameters
-    ----------
-    probabilities : array_like
-        ``critic.predict(observed)`` for one observation, shape ``(d,)``; or for several, shape ``(m, d)``: then the
-        bars are the medians and the whiskers span the 10% to 90% quantiles.
-    names : sequence of str, optional
-        Summary names for the axis; default ``s0, s1, ...``.
-    prior : float or None, default=0.5
-        The prior ``slab_probability``, drawn as a dashed line (bars above it: evidence of misspecification).
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
-    title : str, optional
-        The axes title.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+def _chunks(y: np.ndarray, elements_per_observation: int) -> list[np.ndarray]:
+    step = max(1, _CHUNK_ELEMENTS // max(1, elements_per_observation))
+    return [y[start : start + step] for start in range(0, len(y), step)] or [y]
 
-    Examples
-    --------
-    >>> from bayesflow_nnpe import plot_criticism
-    >>> ax = plot_criticism([0.52, 0.97], names=["mean", "variance"])  # doctest: +SKIP
-    """
-    import matplotlib.pyplot as plt
 
-    p = np.asarray(probabilities, dtype=np.float64)
-    if p.ndim not in (1, 2) or p.size == 0:
-        raise ValueError(f"plot_criticism takes probabilities of shape (d,) or (m, d), got shape {p.shape}.")
-    d = p.shape[-1]
-    names = [f"s{j}" for j in range(d)] if names is None else list(names)
-    if len(names) != d:
-        raise ValueError(f"plot_criticism: {len(names)} names for {d} summaries.")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(3.0, 0.6 * d + 1.5), 3.0))
-    heights = p if p.ndim == 1 else np.median(p, axis=0)
-    error = None
-    if p.ndim == 2:
-        low, high = np.quantile(p, [0.1, 0.9], axis=0)
-        error = np.stack([heights - low, high - heights])  # the median lies between the quantiles: never negative
-    colors = ["tab:red" if prior is not None and h > prior else "tab:gray" for h in heights]
-    ax.bar(range(d), heights, yerr=error, color=colors, capsize=3)
-    if prior is not None:
-        ax.axhline(prior, color="black", linestyle="--", linewidth=1, label=f"prior {prior:g}")
-        ax.legend(fontsize=8, loc="upper left")
-    ax.set_xticks(range(d), names, rotation=45 if d > 6 else 0, ha="right" if d > 6 else "center")
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("P(misspecified | observed)")
-    if title:
-        ax.set_title(title)
-    return ax
+def _check_effective_samples(w: np.ndarray) -> None:
+    ess = 1.0 / np.sum(w**2, axis=-1)
+    low = np.flatnonzero(ess < MIN_EFFECTIVE_SAMPLES)
+    if low.size:
+        warnings.warn(
+            f"MisspecificationCritic: importance sampling over the indicators has an effective sample size below "
+            f"{MIN_EFFECTIVE_SAMPLES} for {low.size} observation(s) (first: {low[:5].tolist()}, ESS "
+            f"{np.round(ess[low[:5]], 1).tolist()}): their probabilities are noisy at this slab_probability. "
+            "A prior far from what the data support (e.g. rho near 0 for an outlying observation) causes this.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _em(weighted: _Weighted, rho: np.ndarray, per_summary: bool) -> np.ndarray:
+    """Maximize the marginal likelihood over ``rho`` by EM with SQUAREM steps (Varadhan & Roland, 2008)."""
+
+    def step(r: np.ndarray) -> np.ndarray:
+        p = weighted.marginals(r).mean(axis=0)
+        return p if per_summary else np.full_like(p, p.mean())
+
+    if not per_summary:
+        rho = np.full_like(rho, rho.mean())
+    for _ in range(EM_MAX_ITERATIONS // 3):
+        r1 = step(rho)
+        r2 = step(r1)
+        first, second = r1 - rho, r2 - 2 * r1 + rho
+        norm = np.linalg.norm(second)
+        alpha = -np.linalg.norm(first) / norm if norm > 0 else -1.0
+        candidate = np.clip(rho - 2 * alpha * first + alpha**2 * second, 0.0, 1.0)
+        candidate = step(candidate)
+        if weighted.log_likelihood(candidate) < weighted.log_likelihood(r2):
+            candidate = r2  # the extrapolation overshot: keep the plain EM steps
+        converged = np.max(np.abs(candidate - rho)) < EM_TOLERANCE
+        rho = np.clip(candidate, RHO_FLOOR, 1.0 - RHO_FLOOR)
+        if converged:
+            break
+    return rho
+
+
+def _check_training_prior(prior: Any) -> str | float:
+    if isinstance(prior, str):
+        if prior not in TRAINING_PRIORS:
+            raise ValueError(f"training_prior must be one of {TRAINING_PRIORS} or a float in (0, 1), got {prior!r}.")
+        return prior
+    rho = check_slab_probability(prior, "training_prior")
+    if rho in (0.0, 1.0):
+        raise ValueError(f"a fixed training_prior must lie strictly between 0 and 1, got {prior!r}.")
+    return rho

@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import numpy.typing as npt
 
-from .noise import DEFAULT_SLAB, DEFAULT_SLAB_PROBABILITY, DEFAULT_SPIKE, clean_moments
+from .moments import zscore_statistics
+from .settings import DEFAULT_SLAB, DEFAULT_SPIKE, with_settings_signature
 from .transform import NNPETransform
 
 __all__ = ["standardize_then_nnpe"]
 
 
+@with_settings_signature
 def standardize_then_nnpe(
     adapter: Any,
     keys: str | Sequence[str],
@@ -25,8 +26,7 @@ def standardize_then_nnpe(
     spike_scale: npt.ArrayLike = DEFAULT_SPIKE,
     slab_scale: npt.ArrayLike = DEFAULT_SLAB,
     per_dimension: bool = False,
-    seed: int | None = None,
-    slab_probability: float = DEFAULT_SLAB_PROBABILITY,
+    **settings: Any,
 ) -> Any:
     """Append Ward et al.'s recipe to ``adapter``: fixed z-scoring of ``keys`` with clean statistics, then NNPE.
 
@@ -38,21 +38,27 @@ def standardize_then_nnpe(
         The entries to standardize and perturb.
     clean : Mapping[str, array_like]
         Clean simulations, e.g. ``simulator.sample(10_000)``; mean and std are taken per dimension of the last
-        axis, over all other axes. A constant dimension is only shifted (std 1).
+        axis, over all other axes, by :func:`bayesflow_nnpe.zscore_statistics` (a constant dimension is only
+        shifted).
     spike_scale, slab_scale : float or array_like
         Noise scales on the standardized scale (defaults of Ward et al., 2022).
     per_dimension : bool, default=False
         As in :class:`bayesflow_nnpe.NNPE`; Ward et al. use global noise on the z-scores.
-    seed : int or None
-        Seed of the noise stream.
-    slab_probability : float, default=0.5
-        Prior probability that an element gets the slab.
+    **settings
+        The other noise settings (``seed``, ``slab_probability``), as in :class:`bayesflow_nnpe.NNPE`.
 
     Returns
     -------
     bayesflow.Adapter
         ``adapter``, with a ``Standardize`` transform per key and an :class:`~bayesflow_nnpe.NNPETransform`
         appended.
+
+    Raises
+    ------
+    TypeError
+        If ``clean`` is not a mapping of simulations.
+    KeyError
+        If a key is not in ``clean``.
 
     Notes
     -----
@@ -71,19 +77,19 @@ def standardize_then_nnpe(
     >>> bool(abs(z.mean()) < 1e-6 and abs(z.std() - 1) < 1e-6)
     True
     """
-    keys = [keys] if isinstance(keys, str) else list(keys)
-    for key in keys:
+    transform = NNPETransform(
+        keys, spike_scale=spike_scale, slab_scale=slab_scale, per_dimension=per_dimension, **settings
+    )
+    if not isinstance(clean, Mapping):
+        shape = getattr(clean, "shape", None)
+        raise TypeError(
+            "standardize_then_nnpe: clean must map keys to clean simulations, e.g. simulator.sample(10_000), got "
+            f"{type(clean).__name__}" + (f" of shape {shape}" if shape is not None else "") + ". For one array, "
+            f"pass {{{transform.keys[0]!r}: array}}."
+        )
+    for key in transform.keys:
         if key not in clean:
             raise KeyError(f"standardize_then_nnpe: key {key!r} is not in the clean simulations (keys: {list(clean)}).")
-        mean, std = clean_moments(clean[key], caller=f"standardize_then_nnpe[{key!r}]")
-        std = np.where(std > 0, std, 1.0)  # constant dimensions are only shifted
+        mean, std = zscore_statistics(clean[key], caller=f"standardize_then_nnpe[{key!r}]")
         adapter = adapter.standardize(key, mean=mean.tolist(), std=std.tolist())
-    transform = NNPETransform(
-        keys,
-        spike_scale=spike_scale,
-        slab_scale=slab_scale,
-        per_dimension=per_dimension,
-        seed=seed,
-        slab_probability=slab_probability,
-    )
     return adapter.append(transform)

@@ -24,7 +24,7 @@ from types import FrameType
 from typing import Any
 
 from . import compat
-from .noise import SpikeSlabSettings
+from .source import NoiseSource
 
 __all__ = ["AT_RISK", "StandardizationGuard", "check_standardization", "running_standardization"]
 
@@ -109,13 +109,13 @@ def _noise_sources(approximator: Any, augmentations: Any) -> list[str]:
     sources = []
     for member in _members(approximator):
         for transform in getattr(getattr(member, "adapter", None), "transforms", []):
-            if isinstance(transform, SpikeSlabSettings):
+            if isinstance(transform, NoiseSource):
                 sources.append(f"{type(transform).__name__}{transform.keys} in its adapter")
     if isinstance(augmentations, Mapping):
-        sources += [f"augmentations[{k!r}]" for k, v in augmentations.items() if isinstance(v, SpikeSlabSettings)]
+        sources += [f"augmentations[{k!r}]" for k, v in augmentations.items() if isinstance(v, NoiseSource)]
     elif isinstance(augmentations, Sequence) and not isinstance(augmentations, str):
-        sources += [f"augmentations[{i}]" for i, v in enumerate(augmentations) if isinstance(v, SpikeSlabSettings)]
-    elif isinstance(augmentations, SpikeSlabSettings):
+        sources += [f"augmentations[{i}]" for i, v in enumerate(augmentations) if isinstance(v, NoiseSource)]
+    elif isinstance(augmentations, NoiseSource):
         sources.append(repr(augmentations))
     return sources
 
@@ -152,6 +152,13 @@ def check_standardization(approximator: Any, augmentations: Any = None, *, stric
         The inputs that receive NNPE noise and are standardized with running moments (empty if none, or if no
         NNPE noise feeds the approximator).
 
+    Raises
+    ------
+    TypeError
+        If ``approximator`` is not a BayesFlow approximator (estimator).
+    ValueError
+        If ``strict`` and the list is not empty.
+
     Warns
     -----
     UserWarning
@@ -166,6 +173,12 @@ def check_standardization(approximator: Any, augmentations: Any = None, *, stric
     >>> check_standardization(workflow.approximator, {"x": NNPE()})  # doctest: +SKIP
     []
     """
+    if not isinstance(approximator, compat.approximator_class()):
+        raise TypeError(
+            f"check_standardization takes a BayesFlow approximator, got {approximator!r} of type "
+            f"{type(approximator).__name__}: pass e.g. workflow.approximator (bayesflow 2.0) or workflow.estimator "
+            "(2.1), or bayesflow_nnpe.compat.estimator_of(workflow)."
+        )
     sources = _noise_sources(approximator, augmentations)
     at_risk = running_standardization(approximator) if sources else []
     if at_risk:

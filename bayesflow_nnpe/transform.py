@@ -24,13 +24,13 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import numpy.typing as npt
 from bayesflow.adapters import Adapter
 from bayesflow.adapters.transforms import Transform
 from bayesflow.utils.serialization import serializable
 
 from . import compat
-from .noise import DEFAULT_SLAB_PROBABILITY, SpikeSlabNoise, SpikeSlabSettings
+from .settings import NoiseSettings, with_settings_signature
+from .source import NoiseSource
 from .standardization import StandardizationGuard
 
 __all__ = ["NNPETransform", "nnpe", "register_adapter_method", "without_nnpe"]
@@ -40,7 +40,7 @@ NOISY_STAGES = (None, "training")
 
 
 @serializable("bayesflow_nnpe")
-class NNPETransform(SpikeSlabSettings, Transform):
+class NNPETransform(NoiseSource, Transform):
     """Adds NNPE spike-and-slab noise to the given keys of training batches, and never at inference.
 
     Same noise, scales, dtypes and errors as :class:`bayesflow_nnpe.NNPE` (both use :mod:`bayesflow_nnpe.noise`).
@@ -53,14 +53,10 @@ class NNPETransform(SpikeSlabSettings, Transform):
     ----------
     keys : str or sequence of str
         The entries of the data dict to perturb.
-    spike_scale, slab_scale : float or array_like or None, default=None
-        As in :class:`bayesflow_nnpe.NNPE`: None scales the defaults by the std of each batch.
-    per_dimension : bool, default=True
-        As in :class:`bayesflow_nnpe.NNPE`.
-    seed : int or None, default=None
-        Seed of the noise stream (restarted when a saved adapter is loaded).
-    slab_probability : float, default=0.5
-        Prior probability that an element gets the slab, as in :class:`bayesflow_nnpe.NNPE`.
+    **settings
+        Keyword only: the noise settings ``spike_scale``, ``slab_scale``, ``per_dimension``, ``seed`` and
+        ``slab_probability``, as in :class:`bayesflow_nnpe.NNPE` (None scales scale the defaults by the std of each
+        batch). The stream restarts from ``seed`` when a saved adapter is loaded.
 
     Attributes
     ----------
@@ -82,29 +78,11 @@ class NNPETransform(SpikeSlabSettings, Transform):
     True
     """
 
-    def __init__(
-        self,
-        keys: str | Sequence[str],
-        *,
-        spike_scale: npt.ArrayLike | None = None,
-        slab_scale: npt.ArrayLike | None = None,
-        per_dimension: bool = True,
-        seed: int | None = None,
-        slab_probability: float = DEFAULT_SLAB_PROBABILITY,
-    ):
-        super().__init__()
-        keys = [keys] if isinstance(keys, str) else list(keys)
-        if not keys or not all(isinstance(key, str) for key in keys):
-            raise TypeError(f"keys must be a key or a non-empty sequence of keys (str), got {keys!r}.")
-        self.keys = keys
-        self._noise = SpikeSlabNoise(
-            spike_scale,
-            slab_scale,
-            per_dimension,
-            seed,
-            slab_probability=slab_probability,
-            process=compat.process_index,
-        )
+    @with_settings_signature
+    def __init__(self, keys: str | Sequence[str], **settings: Any):
+        Transform.__init__(self)
+        self.keys = _keys(keys)
+        NoiseSource.__init__(self, NoiseSettings.of(type(self).__name__, settings))
         self._guard = StandardizationGuard(self.__repr__)
 
     def forward(
@@ -124,14 +102,14 @@ class NNPETransform(SpikeSlabSettings, Transform):
                     "would freeze one noise draw into the graph. Use Adapter(jit_compile=False), or add the noise "
                     f"before the adapter with augmentations={{{key!r}: bayesflow_nnpe.NNPE(...)}}."
                 )
-            data[key] = self._add_noise(data[key], caller=f"{type(self).__name__}[{key!r}]")
+            data[key] = self.noisy(data[key], caller=f"{type(self).__name__}[{key!r}]")
         return data
 
     def inverse(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return data
 
     def get_config(self) -> dict:
-        return {"keys": list(self.keys), **self._noise.get_config()}
+        return {"keys": list(self.keys), **self.settings.to_config()}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> NNPETransform:
@@ -144,30 +122,18 @@ class NNPETransform(SpikeSlabSettings, Transform):
         return ", ".join([repr(keys)] + [f"{k}={v!r}" for k, v in config.items() if v is not None])
 
 
-def nnpe(
-    self: Adapter,
-    keys: str | Sequence[str],
-    *,
-    spike_scale: npt.ArrayLike | None = None,
-    slab_scale: npt.ArrayLike | None = None,
-    per_dimension: bool = True,
-    seed: int | None = None,
-    slab_probability: float = DEFAULT_SLAB_PROBABILITY,
-) -> Adapter:
+@with_settings_signature
+def nnpe(self: Adapter, keys: str | Sequence[str], **settings: Any) -> Adapter:
     """Append an :class:`~bayesflow_nnpe.NNPETransform`: NNPE noise on ``keys`` of training batches only.
 
     Parameters
     ----------
     keys : str or sequence of str
         The entries to perturb.
-    spike_scale, slab_scale : float or array_like or None, default=None
-        Noise scales; None scales the defaults of Ward et al. (2022) by the std of each batch.
-    per_dimension : bool, default=True
-        Automatic (and array) scales per dimension of the last axis, or global.
-    seed : int or None, default=None
-        Seed of the noise stream.
-    slab_probability : float, default=0.5
-        Prior probability that an element gets the slab.
+    **settings
+        Keyword only: the noise settings ``spike_scale``, ``slab_scale``, ``per_dimension``, ``seed`` and
+        ``slab_probability``, as in :class:`bayesflow_nnpe.NNPE`. Scales left at None scale the defaults of Ward et
+        al. (2022) by the std of each batch.
 
     Returns
     -------
@@ -176,8 +142,13 @@ def nnpe(
 
     Examples
     --------
-    >>> adapter = bf.Adapter().standardize("x", mean=0.0, std=2.0).nnpe("x", per_dimension=False)  # doctest: +SKIP
+    >>> import bayesflow as bf
+    >>> import bayesflow_nnpe  # adds Adapter.nnpe
+    >>> adapter = bf.Adapter().standardize("x", mean=0.0, std=2.0).nnpe("x", per_dimension=False, seed=1)
+    >>> adapter[-1]
+    NNPETransform(['x'], per_dimension=False, seed=1, slab_probability=0.5)
     """
+    transform = NNPETransform(keys, **settings)
     if compat.adapter_option("jit_compile") and self.jit_compile:
         warnings.warn(
             "Adapter(jit_compile=True) with .nnpe(): inference calls of this adapter stay compiled, but training "
@@ -186,14 +157,6 @@ def nnpe(
             UserWarning,
             stacklevel=2,
         )
-    transform = NNPETransform(
-        keys,
-        spike_scale=spike_scale,
-        slab_scale=slab_scale,
-        per_dimension=per_dimension,
-        seed=seed,
-        slab_probability=slab_probability,
-    )
     return self.append(transform)
 
 
@@ -212,11 +175,27 @@ def without_nnpe(adapter: Adapter) -> Adapter:
     >>> bayesflow_nnpe.without_nnpe(adapter)
     Adapter([0: Rename('x' -> 'inference_conditions')])
     """
+    if not isinstance(adapter, Adapter):
+        raise TypeError(
+            f"without_nnpe takes a bayesflow Adapter, got {adapter!r} of type {type(adapter).__name__}; pass the "
+            "adapter whose NNPE transforms to drop, e.g. without_nnpe(workflow.adapter)."
+        )
     clean = adapter[:]
     for index in reversed(range(len(clean))):
         if isinstance(clean[index], NNPETransform):
             del clean[index]
     return clean
+
+
+def _keys(keys: Any) -> list[str]:
+    """The keys to perturb as a list of str, or a TypeError that says what keys must be."""
+    listed = [keys] if isinstance(keys, str) else keys
+    if not isinstance(listed, (list, tuple)) or not listed or not all(isinstance(key, str) for key in listed):
+        raise TypeError(
+            f"keys must be a key (str) or a non-empty list or tuple of keys, got {keys!r} of type "
+            f'{type(keys).__name__}: e.g. NNPETransform("x") or NNPETransform(["x", "y"]).'
+        )
+    return list(listed)
 
 
 _registered = False

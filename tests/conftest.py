@@ -1,7 +1,10 @@
+import functools
+import multiprocessing.process
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,44 +18,70 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
-RunPython = Callable[..., subprocess.CompletedProcess]
-
 
 @pytest.fixture
-def run_python() -> RunPython:
-    """Run ``[sys.executable, *args]`` in a fresh process; return its ``CompletedProcess`` (text output).
+def run_python():
+    """Run Python code in a fresh interpreter, as a user would: ``KERAS_BACKEND`` unset unless ``env`` sets it.
 
-    ``env``: variables set in the child's environment on top of this process's. ``KERAS_BACKEND`` is REMOVED from
-    it unless ``env`` gives one, so the child chooses its backend as a program started by a user does (bayesflow:
-    the one installed; a benchmark: its own default). ``check`` (default True): assert that the child succeeded,
-    with its stdout and stderr in the message.
+    ``run_python(code, env=None, check=True, args=())`` dedents ``code``, runs ``python -c code *args`` and returns
+    the ``CompletedProcess``; with ``check`` (the default) a failure shows the child's stdout and stderr.
     """
 
-    def run(
-        *args: str | os.PathLike,
-        env: Mapping[str, str] | None = None,
-        cwd: str | os.PathLike | None = None,
-        check: bool = True,
-        timeout: float = 1800,
-    ) -> subprocess.CompletedProcess:
-        child_env = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
-        child_env.update(env or {})
+    def run(code: str, *, env: dict[str, str] | None = None, check: bool = True, args: tuple[str, ...] = ()):
+        child = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"} | (env or {})
         result = subprocess.run(
-            [sys.executable, *map(str, args)], capture_output=True, text=True, env=child_env, cwd=cwd, timeout=timeout
+            [sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True, env=child
         )
         if check:
-            assert result.returncode == 0, (
-                f"exit status {result.returncode}\n--- stdout ---\n{result.stdout[-3000:]}\n"
-                f"--- stderr ---\n{result.stderr[-5000:]}"
-            )
+            assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
         return result
 
     return run
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that starts a process (through ``run_python``) is slow: it is marked so, whatever its module says."""
+# --- test tiers: a test that trains a network or starts a process is marked slow (make test-fast leaves it out) ---
+# The rule is enforced: outside the slow tier, keras.Model.fit (with epochs > 0), subprocess.Popen and
+# multiprocessing's Process.start fail the running test, also when a fixture of that test does the work.
+DOCTESTS_THAT_TRAIN = {"bayesflow_nnpe.criticism.MisspecificationCritic"}
+_running: list[pytest.Item] = []
+
+
+def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "run_python" in getattr(item, "fixturenames", ()):
+        if isinstance(item, pytest.DoctestItem) and item.name in DOCTESTS_THAT_TRAIN:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _running.append(item)
+    try:
+        yield
+    finally:
+        _running.pop()
+
+
+def _refuse_outside_the_slow_tier(what: str) -> None:
+    if _running and not _running[-1].get_closest_marker("slow"):
+        raise AssertionError(f"{_running[-1].nodeid} {what}, but is not marked slow: add @pytest.mark.slow.")
+
+
+def _guard(owner: type, name: str, what: Callable[..., str | None]) -> None:
+    original = getattr(owner, name)
+
+    @functools.wraps(original)
+    def guarded(*args, **kwargs):
+        reason = what(*args, **kwargs)
+        if reason:
+            _refuse_outside_the_slow_tier(reason)
+        return original(*args, **kwargs)
+
+    setattr(owner, name, guarded)
+
+
+def pytest_configure(config):
+    import keras
+
+    _guard(keras.Model, "fit", lambda self, *a, epochs=1, **k: f"trains {type(self).__name__}" if epochs else None)
+    _guard(subprocess.Popen, "__init__", lambda *a, **k: "starts a process")
+    _guard(multiprocessing.process.BaseProcess, "start", lambda *a, **k: "starts a process")

@@ -269,9 +269,16 @@ def test_bad_parameters_are_rejected_at_construction(kwargs, error, match):
         NNPE(**kwargs)
 
 
-def test_scale_of_wrong_length_is_rejected_at_call():
-    with pytest.raises(ValueError, match="last axis has length 3"):
-        NNPE(spike_scale=[0.1, 0.2])(np.zeros((4, 3)))
+@pytest.mark.parametrize("rows", [8, 64])  # 64 rows: the manual-scale check runs first (it once broke numpy's way)
+@pytest.mark.parametrize("name", ["spike_scale", "slab_scale"])
+def test_scale_of_wrong_length_is_rejected_at_call_with_the_same_message(rows, name):
+    with pytest.raises(ValueError, match=rf"NNPE: {name} has 2 values, but the data's last axis has length 3"):
+        NNPE(**{name: [0.1, 0.2]})(np.zeros((rows, 3)))
+
+
+def test_an_unknown_setting_names_the_settings():
+    with pytest.raises(TypeError, match=r"NNPE got unknown noise setting\(s\) \['slab_prob'\]; the settings are spike"):
+        NNPE(slab_prob=0.2)
 
 
 # --- seeds, reproducibility, independence ---------------------------------------------------------------------------

@@ -5,7 +5,8 @@ import pytest
 from stats import ALPHA, binomial_ok, ks_pvalue
 
 from bayesflow_nnpe import NNPE
-from bayesflow_nnpe.noise import NoiseStream, spike_and_slab
+from bayesflow_nnpe.kernel import spike_and_slab
+from bayesflow_nnpe.streams import NoiseStream
 
 N = 200_000
 
@@ -98,13 +99,13 @@ def test_kernel_rejects_outputs_it_cannot_fill(out):
 @pytest.mark.parametrize("shape", [(50_000, 3), (7, 40_000), (3,)])
 def test_automatic_scales_use_the_exact_batch_std(dtype, shape):
     """The blockwise std (many blocks, merged) equals numpy's float64 std, also for data far from zero."""
-    from bayesflow_nnpe.noise import _column_std
+    from bayesflow_nnpe.moments import column_std
 
     x = (np.random.default_rng(21).normal(size=shape) * 3.0 + 1e4).astype(dtype)
     x2d = x.reshape(-1, shape[-1])
     exact = x.astype(np.float64).reshape(-1, shape[-1])
-    np.testing.assert_allclose(_column_std(x2d, True), exact.std(axis=0), rtol=1e-5)
-    np.testing.assert_allclose(_column_std(x2d, False), exact.std(), rtol=1e-5)
+    np.testing.assert_allclose(column_std(x2d, True), exact.std(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(column_std(x2d, False), exact.std(), rtol=1e-5)
 
 
 def raw_words(bit_generator, n=8):

@@ -24,8 +24,6 @@ from bayesflow_nnpe import (
 )
 from bayesflow_nnpe.compat import estimator_of
 
-pytestmark = pytest.mark.slow
-
 GUARD = "running moments"
 
 
@@ -92,6 +90,7 @@ def fit(approximator, augmentations, **workers):
 VARIANTS = ["augmentation", "adapter"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("standardize", ["all", ["inference_variables", "inference_conditions"]])
 def test_first_fit_warns_once_naming_the_conditions(standardize, variant):
@@ -101,6 +100,7 @@ def test_first_fit_warns_once_naming_the_conditions(standardize, variant):
     assert "from_simulations" in message and "standardize_then_nnpe" in message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_a_draw_before_fit_does_not_use_the_guard_up(variant):
     adapter, augmentations = noise_source(variant)
@@ -113,6 +113,7 @@ def test_a_draw_before_fit_does_not_use_the_guard_up(variant):
     assert "inference_conditions" in message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_a_users_subclass_is_recognised(variant):
     adapter, augmentations = noise_source(variant)
@@ -121,6 +122,7 @@ def test_a_users_subclass_is_recognised(variant):
     assert len(fit(approximator, augmentations)) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_built_in_the_main_thread_then_trained_with_worker_threads(variant):
     adapter, augmentations = noise_source(variant)
@@ -129,18 +131,19 @@ def test_built_in_the_main_thread_then_trained_with_worker_threads(variant):
     assert approximator.built
     drawn_in = set()
     noise = the_noise(adapter, augmentations)
-    original = noise._add_noise
+    original = noise.noisy
 
-    def recording(data, caller):
+    def recording(data, **kwargs):
         drawn_in.add(threading.current_thread().name)
-        return original(data, caller)
+        return original(data, **kwargs)
 
-    noise._add_noise = recording
+    noise.noisy = recording
     messages = fit(approximator, augmentations, workers=2, use_multiprocessing=False)
     assert drawn_in and threading.main_thread().name not in drawn_in, f"drawn in {drawn_in}: not worker threads only"
     assert len(messages) == 1 and "inference_conditions" in messages[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("standardize", ["inference_variables", None])
 def test_safe_settings_never_warn(standardize, variant):
@@ -148,6 +151,7 @@ def test_safe_settings_never_warn(standardize, variant):
     assert fit(make_approximator(adapter, standardize), augmentations) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_only_the_inputs_the_approximator_has_are_named(variant):
     adapter, augmentations = noise_source(variant)
@@ -158,6 +162,7 @@ def test_only_the_inputs_the_approximator_has_are_named(variant):
 # --- the deterministic check ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_check_before_and_after_training():
     adapter, _ = noise_source("adapter")
     approximator = make_approximator(adapter, "all")
@@ -186,6 +191,12 @@ def test_check_is_silent_for_safe_settings(standardize):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert check_standardization(make_approximator(adapter, standardize), {"x": NNPE()}) == []
+
+
+@pytest.mark.parametrize("approximator", [None, "approximator", bf.Adapter()])
+def test_check_rejects_what_is_not_an_approximator(approximator):
+    with pytest.raises(TypeError, match="check_standardization takes a BayesFlow approximator"):
+        check_standardization(approximator, {"x": NNPE()})
 
 
 def test_running_standardization_names_what_the_approximator_has():
@@ -222,6 +233,7 @@ def test_recipes_never_call_adapter_nnpe(monkeypatch):
     assert isinstance(adapter.transforms[-1], NNPETransform)
 
 
+@pytest.mark.slow
 def test_recipe_trains_saves_and_loads(tmp_path):
     keras.utils.set_random_seed(0)
     clean = simulator().sample(2000)
@@ -242,6 +254,7 @@ def test_recipe_trains_saves_and_loads(tmp_path):
     assert check_standardization(approximator) == []
 
 
+@pytest.mark.slow
 def test_from_simulations_trains_with_a_clean_validation_loss():
     """The augmentation recipe inside BasicWorkflow: no guard, and the validation data never see noise."""
     keras.utils.set_random_seed(0)

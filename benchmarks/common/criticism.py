@@ -16,11 +16,12 @@ if TYPE_CHECKING:
 
 def inclusion_probabilities(critic: MisspecificationCritic, observed: np.ndarray) -> np.ndarray:
     """The critic's probability per summary that the simulator got it wrong, ``(n, d)`` for raw summaries ``(n, d)``."""
-    return critic.predict(observed)
+    return critic.inclusion_probabilities(observed)
 
 
 def bar_chart(probabilities: np.ndarray, names: Sequence[str], *, prior: float, ax: Axes, title: str) -> Axes:
     """Ward et al.'s bar chart of mean probabilities per summary ``(d,)``, with the prior as a line, on ``ax``."""
-    from bayesflow_nnpe import plot_criticism
+    from bayesflow_nnpe.diagnostics import inclusion_probabilities as chart
 
-    return plot_criticism(probabilities, list(names), prior=prior, ax=ax, title=title)
+    chart(probabilities, list(names), prior=prior, ax=ax, title=title)
+    return ax

@@ -13,11 +13,13 @@ RUN_MODULE = (
 
 
 @pytest.fixture
-def run_benchmark(run_python, tmp_path):
-    """Run a benchmark's command line (``run_benchmark("criticism", "--quick", ...)``) in a fresh process, in
-    ``tmp_path``, on the benchmark's default backend; its CompletedProcess (it must succeed)."""
+def run_benchmark(run_python):
+    """Run a benchmark's command line (``run_benchmark("criticism", "--quick", ...)``) in a fresh process, on the
+    benchmark's default backend; its CompletedProcess (it must succeed)."""
 
     def run(name: str, *args: str | Path):
-        return run_python("-c", RUN_MODULE, ROOT, f"benchmarks.{name}", *args, env={"MPLBACKEND": "Agg"}, cwd=tmp_path)
+        return run_python(
+            RUN_MODULE, args=(str(ROOT), f"benchmarks.{name}", *map(str, args)), env={"MPLBACKEND": "Agg"}
+        )
 
     return run

@@ -148,6 +148,7 @@ def test_outlier_and_sweep_sets_move_the_summaries_by_clean_sds(stats_of):
 # --- the benchmark end to end ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_quick_mode_runs_end_to_end(tmp_path, run_benchmark):
     result = run_benchmark("criticism", "--quick", "--out", tmp_path)
     assert "Total wall time" in result.stdout and "MCMC baseline vs exact" in result.stdout

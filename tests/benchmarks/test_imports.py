@@ -32,9 +32,10 @@ print(f"imported {len(names)} modules")
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_every_benchmark_module_imports_no_backend_but_the_one_asked_for(backend, run_python):
     if importlib.util.find_spec(backend) is None:
         pytest.skip(f"{backend} is not installed in this environment")
-    result = run_python("-c", CODE, ROOT, env={"KERAS_BACKEND": backend})
+    result = run_python(CODE, args=(str(ROOT),), env={"KERAS_BACKEND": backend})
     assert "imported" in result.stdout and int(result.stdout.split()[1]) >= 40, result.stdout

@@ -355,6 +355,7 @@ def test_command_line_overrides_reach_every_budget():
 # --- end to end ------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_quick_mode_runs_end_to_end(tmp_path, run_benchmark):
     result = run_benchmark("published", "--quick", "--out", tmp_path)
     assert "Total wall time" in result.stdout

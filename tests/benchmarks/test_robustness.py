@@ -70,6 +70,7 @@ def test_command_line_selects_the_mode():
         parse(["--seeds", "0"])
 
 
+@pytest.mark.slow
 def test_quick_mode_is_a_demonstration_end_to_end(tmp_path, run_benchmark):
     result = run_benchmark("robustness", "--quick", "--out", tmp_path)
     out = result.stdout
