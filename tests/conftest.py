@@ -39,6 +39,27 @@ def run_python():
     return run
 
 
+# `python -m benchmarks.<name> ARGS` from the repository root, except that the root goes to the END of sys.path: the
+# bayesflow_nnpe under test (an installed one in `make test-py312`) must not be shadowed by the clone's source.
+RUN_MODULE = (
+    "import runpy, sys; root, module = sys.argv[1:3]; del sys.argv[1:3]; sys.path.append(root); "
+    "runpy.run_module(module, run_name='__main__', alter_sys=True)"
+)
+
+
+@pytest.fixture
+def run_benchmark(run_python):
+    """Run a benchmark's command line (``run_benchmark("criticism", "--quick", ...)``) in a fresh process, on the
+    benchmark's default backend; its CompletedProcess (it must succeed)."""
+
+    def run(name: str, *args: str | Path):
+        return run_python(
+            RUN_MODULE, args=(str(ROOT), f"benchmarks.{name}", *map(str, args)), env={"MPLBACKEND": "Agg"}
+        )
+
+    return run
+
+
 # --- test tiers: a test that trains a network or starts a process is marked slow (make test-fast leaves it out) ---
 # The rule is enforced: outside the slow tier, keras.Model.fit (with epochs > 0), subprocess.Popen and
 # multiprocessing's Process.start fail the running test, also when a fixture of that test does the work.
