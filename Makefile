@@ -1,16 +1,21 @@
 # bayesflow-nnpe. On a fresh clone, `make demo` and `make test` are all you need: each creates its virtual
 # environment (Python 3.11, the newest bayesflow 2.0.x, JAX) on first use.
 #
-#   make demo         quick robustness comparison (NPE vs NNPE) on the JAX CPU backend
+#   make demo         a demonstration: the robustness benchmark in quick mode, NPE vs NNPE on the JAX CPU backend
+#                     (about 45 s on 2 cores, measured; the first run adds about 2 min to build .venv); its targets are graded
+#                     by the full run only (make robustness)
 #   make test         ruff, then the whole test suite (Python 3.11 + bayesflow 2.0.x + JAX)
 #   make test-fast    ruff, then the tests not marked slow (no training, notebooks or extra processes)
 #   make test-matrix  the suite in all three tested environments (below); what CI runs. The tests marked
-#                     benchmark (the benchmark package, independent of backend and versions) run in make test only.
-#   make bench        speed and memory against bayesflow.augmentations.NNPE
+#                     benchmark (the benchmarks/ package) run with both bayesflow versions (make test, test-py312);
+#                     the torch leg runs only their import check.
+#   make bench        speed and memory against bayesflow.augmentations.NNPE (benchmarks/results/speed.json)
 #   make robustness   the full robustness benchmark (README figures; about 15-20 min on 2 cores)
 #   make criticism    the misspecification critic against exact probabilities and an MCMC baseline
 #   make published    Ward et al.'s published tasks: NPE vs NNPE at three slab probabilities (35 min on 2 cores)
 #   make lint         ruff only
+# The benchmarks are the package benchmarks/ (one subpackage each), run from here as python -m benchmarks.<name>;
+# their full runs write benchmarks/figures/, quick runs benchmarks/figures/quick/.
 PYTHON ?= python3
 PYTHON312 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12) \
                          $(shell command -v python3.12 2>/dev/null))
@@ -50,16 +55,16 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(PY) benchmarks/robustness.py --quick
+	$(PY) -m benchmarks.robustness --quick
 
 robustness: $(VENV)/.installed
-	$(PY) benchmarks/robustness.py
+	$(PY) -m benchmarks.robustness
 
 criticism: $(VENV)/.installed
-	$(PY) benchmarks/criticism.py
+	$(PY) -m benchmarks.criticism
 
 published: $(VENV)/.installed
-	$(PY) benchmarks/published.py
+	$(PY) -m benchmarks.published
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
@@ -72,23 +77,26 @@ test-fast: lint
 	BAYESFLOW_NNPE_UNDER_TEST=source $(PY) -m pytest -m "not slow"
 
 # Against a regular install of this tree, run from another folder, so that nothing is found through the clone
-# (notebooks still run in examples/, as users run them).
+# (notebooks still run in examples/, as users run them; the benchmarks, not installed, come from the clone, after
+# the installed package on sys.path).
 test-py312: .venv-py312/.installed
 	.venv-py312/bin/python -m pip install --quiet --no-deps --force-reinstall .
 	rm -rf build
 	cd "$$(mktemp -d)" && KERAS_BACKEND=jax BAYESFLOW_NNPE_UNDER_TEST=installed $(CURDIR)/.venv-py312/bin/python \
 		-m pytest -p no:cacheprovider -c $(CURDIR)/pyproject.toml --rootdir $(CURDIR) $(CURDIR)/tests \
-		--pyargs bayesflow_nnpe -m "not benchmark"
+		--pyargs bayesflow_nnpe
 
-# one OpenMP thread unless set: torch's intra-op threads slow the tiny test networks down on 2 busy cores
+# one OpenMP thread unless set: torch's intra-op threads slow the tiny test networks down on 2 busy cores.
+# The benchmark tests run with JAX in the other two legs; here only their check that no benchmark imports JAX.
 test-torch: .venv-torch/.installed
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} KERAS_BACKEND=torch BAYESFLOW_NNPE_UNDER_TEST=source \
 		.venv-torch/bin/python -m pytest -m "not benchmark"
+	KERAS_BACKEND=torch .venv-torch/bin/python -m pytest tests/benchmarks/test_imports.py
 
 test-matrix: test test-py312 test-torch
 
 bench: $(VENV)/.installed
-	$(PY) benchmarks/speed.py
+	$(PY) -m benchmarks.speed
 
 clean:
 	rm -rf $(VENV) .venv-py312 .venv-torch build *.egg-info .pytest_cache

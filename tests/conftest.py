@@ -11,8 +11,12 @@ import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-# The benchmark package (benchmarks/nnpe_bench) holds the tasks and exact references that some tests pin down.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+ROOT = Path(__file__).resolve().parents[1]
+# The benchmarks (the package ``benchmarks`` of the repository root) hold the tasks and exact references that some
+# tests pin down. Appended, not prepended: `make test-py312` tests an installed bayesflow_nnpe, which the clone's
+# source must not shadow.
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))
 
 
 @pytest.fixture
@@ -31,6 +35,27 @@ def run_python():
         if check:
             assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
         return result
+
+    return run
+
+
+# `python -m benchmarks.<name> ARGS` from the repository root, except that the root goes to the END of sys.path: the
+# bayesflow_nnpe under test (an installed one in `make test-py312`) must not be shadowed by the clone's source.
+RUN_MODULE = (
+    "import runpy, sys; root, module = sys.argv[1:3]; del sys.argv[1:3]; sys.path.append(root); "
+    "runpy.run_module(module, run_name='__main__', alter_sys=True)"
+)
+
+
+@pytest.fixture
+def run_benchmark(run_python):
+    """Run a benchmark's command line (``run_benchmark("criticism", "--quick", ...)``) in a fresh process, on the
+    benchmark's default backend; its CompletedProcess (it must succeed)."""
+
+    def run(name: str, *args: str | Path):
+        return run_python(
+            RUN_MODULE, args=(str(ROOT), f"benchmarks.{name}", *map(str, args)), env={"MPLBACKEND": "Agg"}
+        )
 
     return run
 

@@ -10,11 +10,11 @@ from math import comb
 import keras
 import numpy as np
 import pytest
-from nnpe_bench import inclusion
 from stats import ALPHA, binomial_ok, ks_pvalue
 
 from bayesflow_nnpe import MisspecificationCritic, criticism
 from bayesflow_nnpe.noise import SpikeSlabNoise
+from benchmarks.references import inclusion
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,27 @@
+"""The misspecification critic as the benchmarks use it: its probabilities and its bar chart, each through one
+function, so that a change of the package's API is a change here only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from bayesflow_nnpe import MisspecificationCritic
+
+
+def inclusion_probabilities(critic: MisspecificationCritic, observed: np.ndarray) -> np.ndarray:
+    """The critic's probability per summary that the simulator got it wrong, ``(n, d)`` for raw summaries ``(n, d)``."""
+    return critic.inclusion_probabilities(observed)
+
+
+def bar_chart(probabilities: np.ndarray, names: Sequence[str], *, prior: float, ax: Axes, title: str) -> Axes:
+    """Ward et al.'s bar chart of mean probabilities per summary ``(d,)``, with the prior as a line, on ``ax``."""
+    from bayesflow_nnpe.diagnostics import inclusion_probabilities as chart
+
+    chart(probabilities, list(names), prior=prior, ax=ax, title=title)
+    return ax

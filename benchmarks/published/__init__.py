@@ -1,0 +1,27 @@
+"""The published tasks: NPE and NNPE (rho 0.5, 0.2, 0.1) on Ward et al.'s (2022) tasks and ours, next to their numbers.
+
+Per task (``gaussian``, ``sir``, ``cs`` from Ward et al.; ``sensors`` ours) and training seed, one set of clean
+simulations trains every variant identically (README recipe 1: fixed z-scoring of the summaries with clean
+statistics in the adapter; NNPE adds ``augmentations={"x": NNPE.from_simulations(train["x"], slab_probability=rho,
+seed=seed)}``, fresh noise every batch; NPE is the same without it; ``standardize="inference_variables"``). Each is
+evaluated on fixed clean and misspecified observations (common random numbers: the misspecified observation ``i``
+is the clean one with the misspecification applied): Ward et al.'s posterior-mean MSE in standardized theta, the
+coverage of central 90% intervals, the log density of the true theta and the posterior SD. One misspecification
+critic per task (``MisspecificationCritic``, slab_probability 0.5, on the clean simulations of seed 0) says which
+summaries are off; on seed 0, NPE is trained once more without the summaries it flags (criticism-guided NPE).
+
+    python -m benchmarks.published            # full mode (make published; 35 min on 2 CPU cores)
+    python -m benchmarks.published --quick    # a demonstration: 1 seed, rho = 0.5 only, tiny budget (CI)
+    python -m benchmarks.published --tasks sir cs --seeds 1 --out /tmp/published
+    python -m benchmarks.published --tasks sir --seeds 1 --rhos 0.5 --epochs 75 --depth 6 --width 128 --out DIR
+
+Outputs (in ``benchmarks/figures/``, or ``benchmarks/figures/quick/`` with ``--quick``, or ``--out DIR``):
+``published.json`` (configuration, environment, machine load, every run, the summary, the table next to Ward's,
+the targets, the price of robustness, the critics) and the figures ``published_tradeoff_<task>.png``,
+``published_mse.png`` and ``published_critic.png``.
+
+Modules: ``tasks`` (the four tasks behind one interface, their observations, Ward et al.'s numbers), ``config``
+(variants and budgets), ``training``, ``evaluation`` (metrics, the critic), ``report`` (summary, trade-off,
+targets, tables), ``plots``, ``run`` (one run) and ``cli`` (the command line; ``__main__`` runs it). The targets are
+graded by full runs only.
+"""
