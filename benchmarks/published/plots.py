@@ -37,8 +37,10 @@ def plot_tradeoff(points: list[dict], task: str, path: Path, guided: dict | None
             style = VARIANT_STYLE.get(p["variant"], ("o", "tab:gray"))
             y, low, high = p["misspecified_mse"], p["misspecified_mse_min"], p["misspecified_mse_max"]
             ax.errorbar(p[key], y, yerr=[[y - low], [high - y]], fmt=style[0], color=style[1], capsize=3)
-            text = p["label"].replace("NNPE ", "").replace(f"{ROBUST} ", "robust ")
-            ax.annotate(text, (p[key], y), textcoords="offset points", xytext=(6, 4), fontsize=8)
+            robust = p["variant"] == ROBUST
+            text = p["label"].replace("NNPE ", "").replace(f"{ROBUST} ", "").replace("=estimated", " est.")
+            offset = (6, -11) if robust else (6, 4)  # robust points below-right: they often sit near each other
+            ax.annotate(text, (p[key], y), textcoords="offset points", xytext=offset, fontsize=8, color=style[1])
         nnpe = sorted((p for p in chosen if p["variant"] == "NNPE"), key=lambda p: p["rho"])
         ax.plot([p[key] for p in nnpe], [p["misspecified_mse"] for p in nnpe], "-", color="tab:blue", alpha=0.5)
         if guided is not None:
@@ -54,7 +56,8 @@ def plot_tradeoff(points: list[dict], task: str, path: Path, guided: dict | None
         axes[0].legend(fontsize=8)
     seeds = chosen[0].get("seeds") if chosen else None
     fig.suptitle(
-        f"{PUBLISHED_TASKS[task].title}: the price of robustness as rho varies (NPE: square; "
+        f"{PUBLISHED_TASKS[task].title}: the price of robustness as rho varies (NPE: square; NNPE: circles; "
+        "RobustPosterior: diamonds; "
         f"bars: min-max over seeds{'' if seeds is None else f', {seeds}'})",
         fontsize=10,
     )
