@@ -56,7 +56,7 @@ def plot_tradeoff(points: list[dict], task: str, path: Path, guided: dict | None
         axes[0].legend(fontsize=8)
     seeds = chosen[0].get("seeds") if chosen else None
     fig.suptitle(
-        f"{PUBLISHED_TASKS[task].title}: the price of robustness as rho varies (NPE: square; NNPE: circles; "
+        f"{PUBLISHED_TASKS[task].title}: the price of robustness as rho varies\n(NPE: square; NNPE: circles; "
         "RobustPosterior: diamonds; "
         f"bars: min-max over seeds{'' if seeds is None else f', {seeds}'})",
         fontsize=10,
