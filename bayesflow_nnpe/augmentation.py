@@ -12,7 +12,7 @@ from .moments import zscore_statistics
 from .settings import NoiseSettings, with_settings_signature
 from .source import NoiseSource
 from .standardization import StandardizationGuard
-from .validation import check_scale
+from .validation import UNIFORM, check_scale, check_slab_probability
 
 __all__ = ["NNPE", "NNPEWithIndicators"]
 
@@ -205,12 +205,12 @@ class NNPE(NoiseSource):
         self._guard()
         return self.noisy(data, caller=type(self).__name__)
 
-    def with_indicators(self, key: str, into: str) -> NNPEWithIndicators:
+    def with_indicators(self, key: str, into: str, *, clean_fraction: float = 0.0) -> NNPEWithIndicators:
         """A whole-batch augmentation: this noise on ``batch[key]``, and its slab indicators under ``batch[into]``.
 
         For a posterior network that is told which summaries got the slab (:class:`bayesflow_nnpe.RobustPosterior`):
         concatenate ``key`` and ``into`` into the inference conditions. It draws from this NNPE's stream, with its
-        settings, so the noise on ``key`` is exactly this NNPE's.
+        settings, so the noise on ``key`` is exactly this NNPE's (with ``clean_fraction=0``).
 
         Parameters
         ----------
@@ -218,6 +218,11 @@ class NNPE(NoiseSource):
             The entry of the batch to perturb.
         into : str
             The entry that receives the slab indicators: 0/1, float32, the shape of ``batch[key]``.
+        clean_fraction : float, default=0.0
+            The fraction of samples (vectors along the last axis) that get no slab at all, only the spike. The
+            posterior given the indicators does not depend on how often each pattern is seen in training, only how
+            well it is learned: ``slab_probability="uniform"`` spreads the training over every number of slabs, and
+            ``clean_fraction=0.5`` gives the all-clean pattern, where the robust posterior must match NPE, half of it.
 
         Returns
         -------
@@ -239,7 +244,7 @@ class NNPE(NoiseSource):
         >>> float(validation["x_slab"].sum())
         0.0
         """
-        return NNPEWithIndicators(self, key, into)
+        return NNPEWithIndicators(self, key, into, clean_fraction=clean_fraction)
 
     def __repr__(self) -> str:
         config = ", ".join(f"{name}={value!r}" for name, value in self.settings.to_config().items())
@@ -257,9 +262,11 @@ class NNPEWithIndicators:
         The noise (its settings and stream).
     key, into : str
         The entry perturbed and the entry that receives the indicators.
+    clean_fraction : float
+        The fraction of samples that get no slab (see :meth:`NNPE.with_indicators`).
     """
 
-    def __init__(self, nnpe: NNPE, key: str, into: str):
+    def __init__(self, nnpe: NNPE, key: str, into: str, *, clean_fraction: float = 0.0):
         if not isinstance(nnpe, NNPE):
             raise TypeError(f"NNPEWithIndicators wraps an NNPE, got {type(nnpe).__name__}.")
         for name, value in (("key", key), ("into", into)):
@@ -268,13 +275,24 @@ class NNPEWithIndicators:
         if key == into:
             raise ValueError(f"into must differ from key: the indicators would overwrite the data {key!r}.")
         self.nnpe, self.key, self.into = nnpe, key, into
+        self.clean_fraction = check_slab_probability(clean_fraction, "clean_fraction")
 
     def __call__(self, batch: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
         """A new batch: ``batch[key]`` noisy, ``into`` its slab indicators (float32); ``batch`` is not modified."""
         self._check(batch)
         self.nnpe._guard()
-        noisy, z = self.nnpe.noisy(batch[self.key], caller=repr(self), indicators=True)
+        rho = self._slab_probabilities(np.shape(batch[self.key]))
+        noisy, z = self.nnpe.noisy(batch[self.key], caller=repr(self), indicators=True, slab_probability=rho)
         return {**batch, self.key: noisy, self.into: z.astype(np.float32)}
+
+    def _slab_probabilities(self, shape: tuple[int, ...]) -> np.ndarray | None:
+        """None (the NNPE's setting), or one slab probability per sample: 0 for the clean fraction."""
+        if self.clean_fraction == 0.0 or not shape:
+            return None
+        rng, rho = self.nnpe.rng, self.nnpe.slab_probability
+        samples = shape[:-1]
+        drawn = rng.uniform(size=samples) if rho == UNIFORM else np.full(samples, float(rho))
+        return np.where(rng.uniform(size=samples) < self.clean_fraction, 0.0, drawn)
 
     def clean(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """A new dict: ``data`` with indicators that are all zero (no slab): for validation data and observations."""
@@ -295,4 +313,5 @@ class NNPEWithIndicators:
             )
 
     def __repr__(self) -> str:
-        return f"{self.nnpe!r}.with_indicators({self.key!r}, into={self.into!r})"
+        clean = f", clean_fraction={self.clean_fraction!r}" if self.clean_fraction else ""
+        return f"{self.nnpe!r}.with_indicators({self.key!r}, into={self.into!r}{clean})"

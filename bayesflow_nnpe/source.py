@@ -64,11 +64,17 @@ class NoiseSource:
     def rng(self, value: np.random.Generator) -> None:
         self._noise.use(value)
 
-    def noisy(self, data: npt.ArrayLike, *, caller: str, indicators: bool = False) -> Any:
-        """A noisy copy of ``data`` at this source's settings (and, with ``indicators=True``, the slab indicators)."""
+    def noisy(self, data: npt.ArrayLike, *, caller: str, indicators: bool = False, slab_probability: Any = None) -> Any:
+        """A noisy copy of ``data`` at this source's settings (and, with ``indicators=True``, the slab indicators);
+        ``slab_probability``, if given, replaces the setting for this call (one per sample allowed)."""
         cls = type(self)
         return self._noise(
-            data, caller=caller, default_spike=cls.DEFAULT_SPIKE, default_slab=cls.DEFAULT_SLAB, indicators=indicators
+            data,
+            caller=caller,
+            default_spike=cls.DEFAULT_SPIKE,
+            default_slab=cls.DEFAULT_SLAB,
+            indicators=indicators,
+            slab_probability=slab_probability,
         )
 
 

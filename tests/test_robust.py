@@ -31,6 +31,19 @@ def test_the_noise_is_exactly_the_nnpes_and_the_indicators_say_where_the_slab_we
     assert binomial_ok(out["z"].sum(), out["z"].size, 0.3)
 
 
+@pytest.mark.parametrize("rho", ["uniform", 0.3])
+def test_a_clean_fraction_of_the_samples_gets_no_slab(rho):
+    """With slab_probability="uniform", no slab in 1/(d+1) of the samples; a clean fraction f adds f d/(d+1)."""
+    d, n = 4, 40_000
+    augmentation = NNPE(0.0, 1.0, seed=5, slab_probability=rho).with_indicators("x", into="z", clean_fraction=0.5)
+    z = augmentation({"x": np.zeros((n, d))})["z"]
+    none = 1 / (d + 1) if rho == "uniform" else 0.7**d
+    assert binomial_ok((z.sum(axis=1) == 0).sum(), n, 0.5 + 0.5 * none)
+    assert "clean_fraction=0.5" in repr(augmentation)
+    with pytest.raises(ValueError, match="clean_fraction"):
+        NNPE().with_indicators("x", into="z", clean_fraction=1.5)
+
+
 def test_clean_data_get_indicators_that_are_all_zero():
     augmentation = NNPE(seed=2).with_indicators("x", into="z")
     validation = {"x": np.ones((7, 3)), "theta": np.zeros((7, 2))}

@@ -13,13 +13,14 @@ summaries are off; on seed 0, NPE is trained once more without the summaries it 
 
 The robust posterior (``bayesflow_nnpe.RobustPosterior``): per seed, one more network with NPE's budget whose
 conditions are the mapped z-scores and the slab indicators, trained with ``NNPE.from_simulations(train["x"],
-slab_probability="uniform", seed=seed).with_indicators("x", into="x_slab")`` (validation data clean, indicators
-zero); per task, a critic at the package's defaults on the clean simulations of seed 0 (not the criticism table's
-critic, which trains smaller and shorter). It is evaluated at rho 0.5, at rho 0.1 and at rho estimated per summary on
-each set of 500 observations (``critic.estimate_slab_probability``), each a ``summary`` record with ``variant``
-"RobustPosterior" and ``rho`` 0.5, 0.1 or "estimated"; its sampling time for the 500 misspecified observations x
-1,000 draws is measured against NPE's approximator in the same process (``robust.tasks[task].cost``). NNPE at rho 0.2
-is no longer run by default (``--rhos 0.5 0.2 0.1`` brings it back), to keep the full run within about 45 minutes.
+slab_probability="uniform", seed=seed).with_indicators("x", into="x_slab", clean_fraction=0.5)`` (half the samples
+with no slab; validation data clean, indicators zero); per task, a critic at the package's defaults on the clean
+simulations of seed 0 (not the criticism table's critic, which trains smaller and shorter). It is evaluated at rho
+0.5, at rho 0.1 and at rho estimated per summary on each set of 500 observations
+(``critic.estimate_slab_probability``), each a ``summary`` record with ``variant`` "RobustPosterior" and ``rho``
+0.5, 0.1 or "estimated"; its sampling time for the 500 misspecified observations x 1,000 draws is measured against
+NPE's approximator in the same process (``robust.tasks[task].cost``). NNPE at rho 0.2 is no longer run by default
+(``--rhos 0.5 0.2 0.1`` brings it back), to keep the full run within about 45 minutes.
 
     python -m benchmarks.published            # full mode (make published; about 45 min on 2 CPU cores)
     python -m benchmarks.published --quick    # a demonstration: 1 seed, NNPE rho = 0.5 only, tiny budget (CI)

@@ -16,9 +16,11 @@ Every variant of a task and seed gets the same simulations, adapter, network, ep
   NPE is the same without the augmentation.
 - the robust posterior's network (``variant.robust``) sees the slab indicators too: its conditions are the mapped
   z-scores concatenated with ``INDICATORS`` (0/1), and it trains with ``NNPE.from_simulations(train["x"],
-  slab_probability="uniform", seed=seed).with_indicators("x", into=INDICATORS)``, a whole-batch augmentation that
-  draws ``rho ~ U(0, 1)`` per simulation (every number of misspecified summaries equally likely: accurate at z = 0 and
-  at many-slab patterns alike) and writes where the slab went; its validation data are clean, with indicators that
+  slab_probability="uniform", seed=seed).with_indicators("x", into=INDICATORS, clean_fraction=0.5)``, a whole-batch
+  augmentation that draws ``rho ~ U(0, 1)`` per simulation (every number of misspecified summaries equally likely)
+  for half of them and no slab for the other half (the all-clean pattern, where the robust posterior must match NPE:
+  with ``rho ~ U(0, 1)`` alone, clean MSE was 1.17x NPE's on Gaussian and 1.36x on SIR, seed 0; with half clean, 1.05x
+  and 1.15x), and writes where the slab went; its validation data are clean, with indicators that
   are all zero (``augmentation.clean``). The rest (simulations, adapter, network, epochs, seed) is NPE's.
 """
 
@@ -35,7 +37,7 @@ from bayesflow.adapters.transforms import MapTransform
 from bayesflow_nnpe import NNPE, NNPEWithIndicators
 
 from ..common.config import TrainingBudget
-from ..common.training import coupling_flow, fit
+from ..common.training import INDICATOR_CLEAN_FRACTION, coupling_flow, fit
 from ..common.zscore import zscore_statistics
 from .config import PublishedVariant
 from .tasks import Data, PublishedTask
@@ -72,7 +74,7 @@ def build_workflow(
     augmentations = None
     if variant.robust:
         noise = NNPE.from_simulations(train_data["x"], slab_probability="uniform", seed=seed)
-        augmentations = noise.with_indicators("x", into=INDICATORS)
+        augmentations = noise.with_indicators("x", into=INDICATORS, clean_fraction=INDICATOR_CLEAN_FRACTION)
     elif variant.rho is not None:
         augmentations = {"x": NNPE.from_simulations(train_data["x"], slab_probability=variant.rho, seed=seed)}
     return workflow, augmentations
