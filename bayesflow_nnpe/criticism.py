@@ -60,6 +60,9 @@ EM_TOLERANCE = 1e-7
 """The EM stops when no ``rho_j`` moves by more than this."""
 RHO_FLOOR = 1e-9
 """The empirical-Bayes estimate stays this far inside (0, 1), so that no pattern becomes impossible."""
+PREDICT_CHUNK = 4096
+"""Observations per forward pass of the network at inference; shorter chunks are padded to it, so that the forward
+pass is traced once, whatever the number of observations."""
 _CHUNK_ELEMENTS = 1 << 22
 """Elements of the largest scratch array of enumeration and sampling (float32: 16 MiB)."""
 
@@ -179,7 +182,7 @@ class MisspecificationCritic(keras.Model):
     joint_width : int, default=128
         Hidden units of the autoregressive part that models the dependence between indicators.
     activation : str, default="silu"
-        Activation of the hidden layers.
+        Activation of the hidden layers that read the observation (the autoregressive part uses silu).
     training_prior : "uniform" or float, default="uniform"
         The prior of ``z`` in training: ``"uniform"`` draws ``rho ~ U(0, 1)`` per simulation (every number of
         misspecified summaries is equally likely, so reweighting to any ``rho`` stays accurate); a float trains at
@@ -318,8 +321,10 @@ class MisspecificationCritic(keras.Model):
         return self.context(h), self.bias(h)
 
     def _readout(self, state: Any, weights: Any, bias: Any) -> Any:
-        """Logits from autoregressive states: ``bias + sum_h act(state)_h * weights_h`` (broadcasting)."""
-        return bias + keras.ops.sum(keras.activations.get(self.activation)(state) * weights, axis=-1)
+        """Logits from autoregressive states: ``bias + sum_h silu(state)_h * weights_h`` (broadcasting).
+
+        Inference computes the same in numpy (:func:`_silu_readout`): the joint is enumerated or sampled there."""
+        return bias + keras.ops.sum(keras.activations.silu(state) * weights, axis=-1)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -684,35 +689,46 @@ class MisspecificationCritic(keras.Model):
             z = patterns(d)
             if not len(y):
                 return _Weighted(z, np.zeros((0, len(z))))
-            log_q = np.concatenate([self._enumerate(rows) for rows in _chunks(y, 2**d * self.joint_width)])
-            return _Weighted(z, (log_q - self._log_train_prior(z)).reshape(len(y), -1))
+            return _Weighted(z, self._enumerate(y) - self._log_train_prior(z))
         if not len(y):
             return _Weighted(np.zeros((0, proposals, d), dtype=np.float32), np.zeros((0, proposals)))
         rng = rng or np.random.default_rng()
-        parts = [self._propose(rows, rho, proposals, rng) for rows in _chunks(y, proposals * self.joint_width)]
-        weighted = _Weighted(np.concatenate([z for z, _ in parts]), np.concatenate([b for _, b in parts]))
+        weighted = _Weighted(*self._propose(y, rho, proposals, rng))
         if warn:
             _check_effective_samples(weighted.weights(rho))
         return weighted
 
-    def _tensors(self, y: np.ndarray) -> tuple[Any, np.ndarray, Any, np.ndarray]:
-        context, bias = self._read(keras.ops.convert_to_tensor(y))
-        return context, keras.ops.convert_to_numpy(bias).astype(np.float64), self.joint_in, self.joint_out
+    def _arrays(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The autoregressive part of observations ``(m, d)`` as float32 numpy: contexts ``(m, H)``, first-order
+        logits ``(m, d)``, and the weights ``W`` (what ``z_j`` adds to later states) and ``V`` (the readouts).
 
-    def _logits(self, state: Any, weights: Any, bias: np.ndarray) -> np.ndarray:
-        """The logits of one step for states ``(m, S, H)``; ``bias`` of shape ``(m, 1)``, float64."""
-        return keras.ops.convert_to_numpy(self._readout(state, weights, 0.0)).astype(np.float64) + bias
+        The network reads the observations in padded chunks of :data:`PREDICT_CHUNK`, so that a compiled forward
+        pass is traced once whatever the number of observations."""
+        contexts, biases = np.empty((len(y), self.joint_width), np.float32), np.empty(y.shape, np.float32)
+        padded = np.zeros((PREDICT_CHUNK, y.shape[1]), dtype=np.float32)
+        for start in range(0, len(y), PREDICT_CHUNK):
+            rows = y[start : start + PREDICT_CHUNK]
+            padded[: len(rows)] = rows
+            context, bias = self._read(keras.ops.convert_to_tensor(padded))
+            contexts[start : start + len(rows)] = keras.ops.convert_to_numpy(context)[: len(rows)]
+            biases[start : start + len(rows)] = keras.ops.convert_to_numpy(bias)[: len(rows)]
+        weights = (np.asarray(keras.ops.convert_to_numpy(w), dtype=np.float32) for w in (self.joint_in, self.joint_out))
+        return contexts, biases, *weights
 
     def _enumerate(self, y: np.ndarray) -> np.ndarray:
         """``log q(z | y)`` of all ``2**d`` patterns, ``(m, 2**d)``, level by level of the prefix tree."""
-        context, bias, w_in, w_out = self._tensors(y)
-        state = context[:, None, :]  # (m, prefixes, H)
-        log_q = np.zeros((len(y), 1))
-        for j in range(self.num_summaries):
-            logit = self._logits(state, w_out[j], bias[:, j : j + 1])
-            log_q = np.concatenate([log_q + _log_sigmoid(-logit), log_q + _log_sigmoid(logit)], axis=1)
-            state = keras.ops.concatenate([state, state + w_in[j]], axis=1)
-        return log_q
+        contexts, biases, w_in, w_out = self._arrays(y)
+        out = np.empty((len(y), 2**self.num_summaries))
+        for rows in _chunks(len(y), 2**self.num_summaries * self.joint_width):
+            state = contexts[rows, None, :]  # (m, prefixes, H)
+            log_q = np.zeros((state.shape[0], 1))
+            for j in range(self.num_summaries):
+                logit = _silu_readout(state, w_out[j], biases[rows, j, None])
+                log_q = np.concatenate([log_q + _log_sigmoid(-logit), log_q + _log_sigmoid(logit)], axis=1)
+                if j + 1 < self.num_summaries:
+                    state = np.concatenate([state, state + w_in[j]], axis=1)
+            out[rows] = log_q
+        return out
 
     def _propose(
         self, y: np.ndarray, rho: np.ndarray, proposals: int, rng: np.random.Generator
@@ -723,24 +739,32 @@ class MisspecificationCritic(keras.Model):
         weight ``log q(z | y) - log r(z | y) - log p_train(z)`` makes the set exact in expectation (see
         :class:`_Weighted`).
         """
-        context, bias, w_in, w_out = self._tensors(y)
+        contexts, biases, w_in, w_out = self._arrays(y)
         m, d = len(y), self.num_summaries
-        state = keras.ops.repeat(context[:, None, :], proposals, axis=1)  # (m, S, H)
         z = np.zeros((m, proposals, d), dtype=np.float32)
         log_q_minus_r = np.zeros((m, proposals))
-        k = np.zeros((m, proposals))
         target = _logit(rho)
-        for j in range(d):
-            logit = self._logits(state, w_out[j], bias[:, j : j + 1])
-            tilted = logit - self._train_conditional_logit(k, j) + target[j]
-            with np.errstate(over="ignore"):
-                zj = rng.uniform(size=(m, proposals)) < 1.0 / (1.0 + np.exp(-tilted))
-            sign = np.where(zj, 1.0, -1.0)
-            log_q_minus_r += _log_sigmoid(sign * logit) - _log_sigmoid(sign * tilted)  # rho_j in {0, 1}: exactly 0
-            z[:, :, j] = zj
-            k += zj
-            state = state + keras.ops.convert_to_tensor(zj[..., None].astype(np.float32)) * w_in[j]
+        for rows in _chunks(m, proposals * self.joint_width):
+            state = np.repeat(contexts[rows, None, :], proposals, axis=1)  # (m, S, H)
+            k = np.zeros(state.shape[:2])
+            for j in range(d):
+                logit = _silu_readout(state, w_out[j], biases[rows, j, None])
+                tilted = logit - self._train_conditional_logit(k, j) + target[j]
+                with np.errstate(over="ignore"):
+                    zj = rng.uniform(size=k.shape) < 1.0 / (1.0 + np.exp(-tilted))
+                sign = np.where(zj, 1.0, -1.0)
+                log_q_minus_r[rows] += _log_sigmoid(sign * logit) - _log_sigmoid(sign * tilted)  # rho_j 0 or 1: 0
+                z[rows, :, j] = zj
+                k += zj
+                state += zj[..., None].astype(np.float32) * w_in[j]
         return z, log_q_minus_r - self._log_train_prior(z)
+
+
+def _silu_readout(state: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """``bias + sum_h silu(state)_h * weights_h`` in numpy, float64 out: :meth:`MisspecificationCritic._readout`."""
+    with np.errstate(over="ignore"):
+        activated = state / (1.0 + np.exp(-state))
+    return (activated @ weights).astype(np.float64) + bias
 
 
 def _categorical(w: np.ndarray, num_samples: int, rng: np.random.Generator) -> np.ndarray:
@@ -752,9 +776,10 @@ def _categorical(w: np.ndarray, num_samples: int, rng: np.random.Generator) -> n
     return np.minimum(flat.reshape(len(w), num_samples) - offsets * w.shape[1], w.shape[1] - 1)
 
 
-def _chunks(y: np.ndarray, elements_per_observation: int) -> list[np.ndarray]:
+def _chunks(m: int, elements_per_observation: int) -> list[slice]:
+    """Slices of ``m`` observations whose scratch stays near :data:`_CHUNK_ELEMENTS` elements."""
     step = max(1, _CHUNK_ELEMENTS // max(1, elements_per_observation))
-    return [y[start : start + step] for start in range(0, len(y), step)] or [y]
+    return [slice(start, start + step) for start in range(0, m, step)]
 
 
 def _check_effective_samples(w: np.ndarray) -> None:
