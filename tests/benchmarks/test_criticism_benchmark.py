@@ -15,6 +15,7 @@ from scipy import integrate, stats
 
 from benchmarks.criticism import observations as ct
 from benchmarks.references import inclusion, mcmc
+from benchmarks.references.error_model import SensorBlocks
 
 pytestmark = pytest.mark.benchmark
 
@@ -106,6 +107,37 @@ def test_mcmc_rejects_bad_arguments(stats_of):
         mcmc.run(np.zeros((1, 2)), prior, warmup=1, samples=70)
     with pytest.raises(ValueError, match="rho"):
         mcmc.run(np.zeros((1, 2)), prior, rho=1.0, warmup=1, samples=50)
+
+
+# --- the exact joint of the indicators (sensors) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rho", [0.5, 0.2, 0.05, 0.02])
+def test_exact_joint_of_the_sensors_sums_to_the_exact_inclusion_probabilities(rho, stats_of):
+    """``SensorBlocks.pattern_probabilities`` (the joint reference of the benchmark: a theta grid, on raw summaries)
+    summed to marginals is ``references.inclusion.sensors_inclusion`` (its own quadrature, on z-scored summaries):
+    two independent computations, whose agreement also fixes the order of the patterns (bit j is summary j).
+    Observations: clean, contaminated at rho, a 15 and a 20 sd outlier, two clusters in a block, a block far
+    off; observed agreement ~1e-15."""
+    m, s = stats_of["sensors"]
+    task = ct.TASKS["sensors"]
+    raw = task.simulate(8, np.random.default_rng(31))
+    sd = task.clean_sd
+    raw[1, 2] += 15 * sd[2]
+    raw[2, 7] -= 20 * sd[7]
+    raw[3, :2] += 2.0 * sd[:2]  # two clusters in block 0
+    raw[4, 5:] += 3.0  # block 1 far in the prior tail
+    y_z = (raw - m) / s
+    y_z[5:], _ = inclusion.corrupt(y_z[5:], np.random.default_rng(32), ct.SPIKE, ct.SLAB, rho)
+    raw = y_z * s + m
+    joint = SensorBlocks(blocks=2, sensors=5, spike=ct.SPIKE, slab=ct.SLAB).pattern_probabilities(raw, std=s, rho=rho)
+    patterns = (np.arange(2**10)[:, None] >> np.arange(10)) & 1
+    assert joint.shape == (8, 1024) and np.all(joint >= 0)
+    np.testing.assert_allclose(joint.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    want = task.exact(y_z, m, s, rho)
+    np.testing.assert_allclose(joint @ patterns, want, rtol=0, atol=1e-12)
+    # the order matters: reversed bits give other marginals
+    assert np.abs(joint @ patterns[:, ::-1] - want).max() > 0.1
 
 
 # --- the tasks: the per-summary-alone answer ------------------------------------------------------------------------
