@@ -22,7 +22,7 @@ critic's own ``summary_mean`` and ``summary_std``:
   per-observation MCMC baseline (``references.mcmc``: Metropolis-within-Gibbs over (x, z) with the EXACT prior of x)
   at Ward et al.'s chain length, checked against the exact values on a few observations per rho.
 
-    python -m benchmarks.criticism          # full: about 12 min on 2 busy CPU cores (make criticism)
+    python -m benchmarks.criticism          # full: 12-14 min on 2 busy CPU cores (make criticism)
     python -m benchmarks.criticism --quick  # a demonstration with small budgets (targets not graded)
     python -m benchmarks.criticism --out /tmp/criticism --tasks sensors
     python -m benchmarks.criticism --replot # redraw the figures from criticism.json
