@@ -14,9 +14,20 @@ if TYPE_CHECKING:
     from bayesflow_nnpe import MisspecificationCritic
 
 
-def inclusion_probabilities(critic: MisspecificationCritic, observed: np.ndarray) -> np.ndarray:
-    """The critic's probability per summary that the simulator got it wrong, ``(n, d)`` for raw summaries ``(n, d)``."""
-    return critic.inclusion_probabilities(observed)
+def inclusion_probabilities(
+    critic: MisspecificationCritic, observed: np.ndarray, *, slab_probability: float | None = None
+) -> np.ndarray:
+    """The critic's probability per summary that the simulator got it wrong, ``(n, d)`` for raw summaries ``(n, d)``,
+    at the prior ``slab_probability`` (default: the critic's own)."""
+    return critic.inclusion_probabilities(observed, slab_probability=slab_probability)
+
+
+def pattern_probabilities(
+    critic: MisspecificationCritic, observed: np.ndarray, *, slab_probability: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The critic's joint over all ``2**d`` patterns of the slab indicators: ``(patterns (2**d, d), probabilities
+    (n, 2**d))`` for raw summaries ``(n, d)``; pattern ``p`` has ``z_j = (p >> j) & 1``."""
+    return critic.pattern_probabilities(observed, slab_probability=slab_probability)
 
 
 def bar_chart(probabilities: np.ndarray, names: Sequence[str], *, prior: float, ax: Axes, title: str) -> Axes:

@@ -12,8 +12,8 @@ class Config:
     """Budget of one mode."""
 
     mode: str
-    rhos: tuple[float, ...]
-    num_train: int  # clean simulations per task (both critics of a task share them)
+    rhos: tuple[float, ...]  # the priors at which each critic is evaluated (slab_probability=rho)
+    num_train: int  # clean simulations per task (one critic per task)
     epochs: int | None  # None: the critic's default
     num_clean: int  # clean test observations
     num_noisy: int  # held-out noisy simulations (contaminated MAE, reliability, cross-entropy)
@@ -24,6 +24,8 @@ class Config:
     num_sweep: int  # sensors observations per offset
     sweep_sizes: tuple[float, ...]
     bar_size: float  # the sweep offset shown in the bar chart
+    num_joint: int  # sensors observations per set (clean; one sensor off) for the joint against the exact joint
+    joint_outlier_size: float  # clean sds of the broken sensor in the joint's second set
     mcmc_check_per_rho: int  # observations per rho for the MCMC accuracy check
     mcmc_check_warmup: int
     mcmc_check_samples: int
@@ -36,7 +38,7 @@ class Config:
 SWEEP = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0)
 FULL = Config(
     mode="full",
-    rhos=(0.5, 0.2),
+    rhos=(0.5, 0.2, 0.05, 0.02),
     num_train=50_000,
     epochs=None,
     num_clean=10_000,
@@ -48,6 +50,8 @@ FULL = Config(
     num_sweep=1_000,
     sweep_sizes=SWEEP,
     bar_size=2.0,
+    num_joint=1_000,
+    joint_outlier_size=15.0,
     mcmc_check_per_rho=6,
     mcmc_check_warmup=mcmc.WARD_WARMUP,
     mcmc_check_samples=mcmc.WARD_SAMPLES,
@@ -58,7 +62,7 @@ FULL = Config(
 )
 QUICK = Config(
     mode="quick",
-    rhos=(0.5, 0.2),
+    rhos=(0.5, 0.2, 0.05, 0.02),
     num_train=10_000,
     epochs=4,
     num_clean=1_000,
@@ -70,6 +74,8 @@ QUICK = Config(
     num_sweep=100,
     sweep_sizes=(0.0, 2.0, 5.0, 10.0, 20.0),
     bar_size=2.0,
+    num_joint=50,
+    joint_outlier_size=15.0,
     mcmc_check_per_rho=3,
     mcmc_check_warmup=300,
     mcmc_check_samples=1_000,

@@ -1,8 +1,11 @@
-"""What the criticism benchmark measures of a trained critic: its errors against the exact inclusion probabilities,
-calibration, outliers, Ward et al.'s example, the sensors sweep, cost; and the MCMC baseline.
+"""What the criticism benchmark measures of a trained critic at one prior rho: its errors against the exact inclusion
+probabilities, calibration, outliers, Ward et al.'s example, the sensors sweep, the joint of the indicators (sensors),
+cost; and the MCMC baseline.
 
-Every reference value is exact (``references.inclusion`` by quadrature), computed with the critic's own
-``summary_mean`` and ``summary_std`` and never through the critic.
+The critic is evaluated at each rho through ``slab_probability=rho`` (one critic per task, trained under its mixture
+prior). Every reference value is exact (``references.inclusion`` and, for the joint, ``references.error_model``, by
+quadrature), computed with the critic's own ``summary_mean`` and ``summary_std`` at the same rho and never through the
+critic.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ..common.criticism import inclusion_probabilities
+from ..common.criticism import inclusion_probabilities, pattern_probabilities
 from ..references import mcmc
+from ..references.error_model import SensorBlocks
+from ..simulators import sensors
 from . import observations as ct
 from .config import Config
 
@@ -75,15 +80,16 @@ def reliability(p: np.ndarray, z: np.ndarray, bins: int = BINS) -> dict:
     }
 
 
-def timed_predict(critic, raw: np.ndarray, repeats: int = 3) -> dict:
-    """Wall time of the critic's probabilities for ``raw``: the first call (traces the forward pass) and warm calls."""
+def timed_predict(critic, raw: np.ndarray, rho: float, repeats: int = 3) -> dict:
+    """Wall time of the critic's probabilities for ``raw`` at prior ``rho``: the first call at this rho (at the first
+    rho evaluated, it traces the forward pass) and warm calls."""
     start = time.perf_counter()
-    p = inclusion_probabilities(critic, raw)
+    p = inclusion_probabilities(critic, raw, slab_probability=rho)
     first = time.perf_counter() - start
     warm = []
     for _ in range(repeats):
         start = time.perf_counter()
-        inclusion_probabilities(critic, raw)
+        inclusion_probabilities(critic, raw, slab_probability=rho)
         warm.append(time.perf_counter() - start)
     return {"n": int(len(raw)), "first_s": first, "warm_s": float(np.median(warm)), "warm_all_s": warm, "p": p}
 
@@ -103,16 +109,20 @@ def bar_stats(p: np.ndarray) -> dict:
 
 
 def evaluate_critic(task: ct.Task, critic, rho: float, config: Config) -> dict:
-    """Every measurement of one trained critic (everything the figures need, too)."""
+    """Every measurement of one trained critic at prior ``rho`` (everything the figures need, too)."""
     m, s = critic.summary_mean, critic.summary_std
     exact = task.exact
+
+    def predict(raw: np.ndarray) -> np.ndarray:
+        return inclusion_probabilities(critic, raw, slab_probability=rho)
+
     record: dict = {"summary_mean": m.tolist(), "summary_std": s.tolist()}
 
-    # cost of criticism: 10,000 noisy observations (the first call traces the forward pass)
+    # cost of criticism: 10,000 noisy observations (the first call at the first rho traces the forward pass)
     raw_noisy, y_noisy, z_noisy = ct.noisy(task, config.num_noisy, m, s, rho)
-    timing = timed_predict(critic, raw_noisy[: config.num_predict])
+    timing = timed_predict(critic, raw_noisy[: config.num_predict], rho)
     ref_noisy, exact_s = timed(exact, y_noisy, m, s, rho)
-    p_noisy = inclusion_probabilities(critic, raw_noisy)
+    p_noisy = predict(raw_noisy)
     record["cost"] = {
         "predict_n": timing["n"],
         "predict_first_s": timing["first_s"],
@@ -123,7 +133,7 @@ def evaluate_critic(task: ct.Task, critic, rho: float, config: Config) -> dict:
 
     # accuracy against the exact values
     raw_clean, y_clean = ct.clean(task, config.num_clean, m, s)
-    record["clean"] = errors(inclusion_probabilities(critic, raw_clean), exact(y_clean, m, s, rho))
+    record["clean"] = errors(predict(raw_clean), exact(y_clean, m, s, rho))
     record["noisy"] = errors(p_noisy, ref_noisy)
     record["noisy"]["bce_critic"] = bce(p_noisy, z_noisy)
     record["noisy"]["bce_exact"] = bce(ref_noisy, z_noisy)  # the Bayes floor of the critic's loss
@@ -136,7 +146,7 @@ def evaluate_critic(task: ct.Task, critic, rho: float, config: Config) -> dict:
     record["outliers"] = {}
     for size in config.outlier_sizes:
         raw, y, mask = ct.outliers(task, config.num_outlier, size, m, s)
-        p, ref = inclusion_probabilities(critic, raw), exact(y, m, s, rho)
+        p, ref = predict(raw), exact(y, m, s, rho)
         record["outliers"][f"{size:g}"] = {
             "n": int(len(raw)),
             "critic_mean": float(p[mask].mean()),
@@ -148,7 +158,7 @@ def evaluate_critic(task: ct.Task, critic, rho: float, config: Config) -> dict:
 
     if task.name == "gaussian":
         raw, y = ct.ward(config.num_ward, m, s)
-        p, ref = inclusion_probabilities(critic, raw), exact(y, m, s, rho)
+        p, ref = predict(raw), exact(y, m, s, rho)
         record["ward"] = {
             "n": int(len(raw)),
             "variance": ct.WARD_VARIANCE,
@@ -163,7 +173,7 @@ def evaluate_critic(task: ct.Task, critic, rho: float, config: Config) -> dict:
     else:
         sizes = config.sweep_sizes
         raw, y = ct.sweep(config.num_sweep, sizes, m, s)
-        p = inclusion_probabilities(critic, raw.reshape(-1, task.d)).reshape(raw.shape)
+        p = predict(raw.reshape(-1, task.d)).reshape(raw.shape)
         ref = exact(y.reshape(-1, task.d), m, s, rho).reshape(raw.shape)
         alone = task.alone(y.reshape(-1, task.d), m, s, rho).reshape(raw.shape)
         j = ct.SWEEP_SENSOR
@@ -187,11 +197,78 @@ def evaluate_critic(task: ct.Task, critic, rho: float, config: Config) -> dict:
             "what": f"sweep offset {config.bar_size:g}",
             **{name: bar_stats(v[at]) for name, v in (("critic", p), ("exact", ref), ("alone", alone))},
         }
+        record["joint"] = joint_record(task, critic, rho, config)
     return record
 
 
-def mcmc_baseline(task: ct.Task, mean, std, rhos, critics: dict, config: Config) -> dict:
-    """The MCMC baseline: accuracy at the check chain length on a few observations, and cost."""
+# ------------------------------------------------------------------------------------------------------------ joint
+def product_of_marginals(marginals: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+    """The joint ``prod_j p_j^z_j (1 - p_j)^(1 - z_j)`` of every pattern ``(P, d)``, for marginals ``(n, d)``: what
+    the indicators would be if they were independent given y. Shape ``(n, P)``."""
+    out = np.empty((len(marginals), len(patterns)))
+    ones = patterns.astype(bool)[None]
+    for start in range(0, len(marginals), 64):
+        p = marginals[start : start + 64, None, :]
+        out[start : start + 64] = np.where(ones, p, 1.0 - p).prod(axis=-1)
+    return out
+
+
+def total_variation(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``0.5 sum_z |p(z) - q(z)|`` per row: the largest difference in probability the two give to any event of z."""
+    return 0.5 * np.abs(p - q).sum(axis=-1)
+
+
+def joint_errors(critic, raw: np.ndarray, std: np.ndarray, rho: float) -> dict:
+    """The critic's joint ``p_rho(z | y)`` over all 2^10 patterns against the exact joint (``references.error_model``,
+    on the raw observations with the critic's own z-scoring std), and the products of the marginals beside it."""
+    patterns, q = pattern_probabilities(critic, raw, slab_probability=rho)
+    blocks = SensorBlocks(
+        blocks=sensors.BLOCKS,
+        sensors=sensors.SENSORS_PER_BLOCK,
+        sensor_sd=sensors.SENSOR_SD,
+        prior_sd=sensors.PRIOR_SD,
+        spike=ct.SPIKE,
+        slab=ct.SLAB,
+    )
+    exact, exact_s = timed(blocks.pattern_probabilities, raw, std=std, rho=rho)
+    patterns = np.asarray(patterns, dtype=np.float64)
+    q_marginals, exact_marginals = q @ patterns, exact @ patterns
+    tv = total_variation(q, exact)
+    tv_q_product = total_variation(product_of_marginals(q_marginals, patterns), exact)
+    tv_exact_product = total_variation(product_of_marginals(exact_marginals, patterns), exact)
+    return {
+        "n": int(len(raw)),
+        "tv_critic": float(tv.mean()),
+        "tv_critic_q90": float(np.quantile(tv, 0.9)),
+        "tv_critic_max": float(tv.max()),
+        "tv_critic_marginals_product": float(tv_q_product.mean()),
+        "tv_exact_marginals_product": float(tv_exact_product.mean()),
+        "tv_exact_marginals_product_max": float(tv_exact_product.max()),
+        "mae_marginals": float(np.abs(q_marginals - exact_marginals).mean()),
+        "exact_s_per_observation": exact_s / len(raw),
+    }
+
+
+def joint_record(task: ct.Task, critic, rho: float, config: Config) -> dict:
+    """``sensors``: the joint of the indicators against the exact joint, on clean observations and on observations
+    with one sensor ``config.joint_outlier_size`` clean sds off."""
+    m, s = critic.summary_mean, critic.summary_std
+    raw_clean, _ = ct.clean(task, config.num_joint, m, s)
+    raw_off, _, _ = ct.outliers(task, config.num_joint, config.joint_outlier_size, m, s)
+    size = f"{config.joint_outlier_size:g}"
+    return {
+        "what": "mean total variation 0.5 sum_z |q(z | y) - p(z | y)| over all 2^10 patterns of z, against the exact "
+        "joint (references.error_model.SensorBlocks.pattern_probabilities); 'marginals_product': the product of the "
+        "critic's (or the exact) marginals in place of the joint, against the exact joint",
+        "outlier_size": config.joint_outlier_size,
+        "clean": joint_errors(critic, raw_clean, s, rho),
+        f"outlier_{size}": joint_errors(critic, raw_off, s, rho),
+    }
+
+
+def mcmc_baseline(task: ct.Task, mean, std, rhos, critic, config: Config) -> dict:
+    """The MCMC baseline: accuracy at the check chain length on a few observations per rho (next to the critic at
+    the same rho), and cost."""
     y, rho_rows, kinds = ct.mcmc_check_set(task, config.mcmc_check_per_rho, rhos, mean, std)
     prior = task.mcmc_prior(mean, std)
     res = mcmc.run(
@@ -208,7 +285,7 @@ def mcmc_baseline(task: ct.Task, mean, std, rhos, critics: dict, config: Config)
     for rho in rhos:
         rows = rho_rows == rho
         ref[rows] = task.exact(y[rows], mean, std, rho)
-        critic_p[rows] = inclusion_probabilities(critics[rho], y[rows] * std + mean)
+        critic_p[rows] = inclusion_probabilities(critic, y[rows] * std + mean, slab_probability=rho)
     err = np.abs(res.p_rb - ref)
     zscore = (res.p_rb - ref) / np.maximum(res.se_rb, 1e-12)
     within = err <= 3 * res.se_rb + 1e-6  # an SE of 0: p within 1e-6 of 0 or 1, beyond what a chain resolves

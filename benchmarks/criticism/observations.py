@@ -13,7 +13,8 @@ Observation sets, all as ``(raw, z)`` with ``z = (raw - m) / s`` the critic's z-
 ``summary_mean`` and ``summary_std``), drawn from fixed seeds:
 
 - ``clean``: fresh simulator draws, ``y = x``;
-- ``noisy``: ``y = x + eps`` from the error model with the critic's ``rho``, with the slab indicators;
+- ``noisy``: ``y = x + eps`` from the error model at the ``rho`` the critic is evaluated at, with the slab
+  indicators;
 - ``outliers``: clean draws with ``size`` clean sds (the model's sd of the raw summary) added to one summary per
   observation (cycling through the summaries, random sign);
 - ``ward`` (``gaussian``): 100 draws N(theta, 2) instead of N(theta, 1), Ward et al.'s misspecified observation;
@@ -106,7 +107,8 @@ TASKS = {
 
 
 def rng_for(task: Task, *purpose: int) -> np.random.Generator:
-    """A fixed generator per task and purpose: the same observations for every critic of a task."""
+    """A fixed generator per task and purpose: the same observations in every run (and at every rho, but for the
+    contaminated ones, drawn at that rho)."""
     return task_rng(task.name, *purpose)
 
 

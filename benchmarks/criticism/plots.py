@@ -107,8 +107,12 @@ def plot_sweep(results: dict, path: Path) -> None:
     """``sensors``: mean probabilities of the broken sensor and of the others against its offset, per rho."""
     plt = pyplot()
     rhos = list(results["sensors"]["rhos"])
-    fig, axes = plt.subplots(1, len(rhos), figsize=(5.5 * len(rhos) + 2, 4), squeeze=False)
-    for ax, rho in zip(axes[0], rhos, strict=True):
+    cols = min(len(rhos), 2)
+    rows = -(-len(rhos) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols + 2, 4 * rows), squeeze=False)
+    for ax in axes.ravel()[len(rhos) :]:
+        ax.set_visible(False)
+    for ax, rho in zip(axes.ravel(), rhos, strict=False):
         s = results["sensors"]["rhos"][rho]["sweep"]
         k = s["sizes"]
         for part, color in (("broken", "tab:red"), ("same_block", "tab:blue"), ("other_block", "tab:gray")):
@@ -126,7 +130,7 @@ def plot_sweep(results: dict, path: Path) -> None:
         ax.set_xlim(0, max(k) * 1.05)
         ax.set(xlabel=f"sensor {s['sensor']} offset (clean sds)", ylabel="mean P(misspecified | y)", ylim=(0, 1.02))
         ax.set_title(f"sensors, rho = {float(rho):g} ({s['n']} observations per offset)", fontsize=10)
-    axes[0, -1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    axes[0, cols - 1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
+from benchmarks.criticism import evaluation as ce
 from benchmarks.criticism import observations as ct
 from benchmarks.references import inclusion, mcmc
+from benchmarks.references.error_model import SensorBlocks
 
 pytestmark = pytest.mark.benchmark
 
@@ -108,6 +110,53 @@ def test_mcmc_rejects_bad_arguments(stats_of):
         mcmc.run(np.zeros((1, 2)), prior, rho=1.0, warmup=1, samples=50)
 
 
+# --- the exact joint of the indicators (sensors) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rho", [0.5, 0.2, 0.05, 0.02])
+def test_exact_joint_of_the_sensors_sums_to_the_exact_inclusion_probabilities(rho, stats_of):
+    """``SensorBlocks.pattern_probabilities`` (the joint reference of the benchmark: a theta grid, on raw summaries)
+    summed to marginals is ``references.inclusion.sensors_inclusion`` (its own quadrature, on z-scored summaries):
+    two independent computations, whose agreement also fixes the order of the patterns (bit j is summary j).
+    Observations: clean, contaminated at rho, a 15 and a 20 sd outlier, two clusters in a block, a block far
+    off; observed agreement ~1e-15."""
+    m, s = stats_of["sensors"]
+    task = ct.TASKS["sensors"]
+    raw = task.simulate(8, np.random.default_rng(31))
+    sd = task.clean_sd
+    raw[1, 2] += 15 * sd[2]
+    raw[2, 7] -= 20 * sd[7]
+    raw[3, :2] += 2.0 * sd[:2]  # two clusters in block 0
+    raw[4, 5:] += 3.0  # block 1 far in the prior tail
+    y_z = (raw - m) / s
+    y_z[5:], _ = inclusion.corrupt(y_z[5:], np.random.default_rng(32), ct.SPIKE, ct.SLAB, rho)
+    raw = y_z * s + m
+    joint = SensorBlocks(blocks=2, sensors=5, spike=ct.SPIKE, slab=ct.SLAB).pattern_probabilities(raw, std=s, rho=rho)
+    patterns = (np.arange(2**10)[:, None] >> np.arange(10)) & 1
+    assert joint.shape == (8, 1024) and np.all(joint >= 0)
+    np.testing.assert_allclose(joint.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    want = task.exact(y_z, m, s, rho)
+    np.testing.assert_allclose(joint @ patterns, want, rtol=0, atol=1e-12)
+    # the order matters: reversed bits give other marginals
+    assert np.abs(joint @ patterns[:, ::-1] - want).max() > 0.1
+
+
+def test_product_of_marginals_and_total_variation():
+    rng = np.random.default_rng(33)
+    patterns = ((np.arange(8)[:, None] >> np.arange(3)) & 1).astype(float)
+    marginals = np.concatenate([rng.uniform(size=(5, 3)), [[0.0, 1.0, 0.5]]])
+    product = ce.product_of_marginals(marginals, patterns)
+    np.testing.assert_allclose(product.sum(axis=1), 1.0, atol=1e-15)
+    np.testing.assert_allclose(product @ patterns, marginals, atol=1e-15)
+    assert product[0, 5] == pytest.approx(marginals[0, 0] * (1 - marginals[0, 1]) * marginals[0, 2])
+    np.testing.assert_array_equal(ce.total_variation(product, product), 0.0)
+    assert ce.total_variation(np.eye(8)[:2], np.eye(8)[[2, 2]]).tolist() == [1.0, 1.0]  # disjoint supports
+    # a dependent joint (z_0 = z_1) is not the product of its marginals
+    joint = np.zeros((1, 8))
+    joint[0, [0, 3]] = 0.5
+    assert ce.total_variation(ce.product_of_marginals(joint @ patterns, patterns), joint)[0] == pytest.approx(0.5)
+
+
 # --- the tasks: the per-summary-alone answer ------------------------------------------------------------------------
 
 
@@ -152,6 +201,7 @@ def test_outlier_and_sweep_sets_move_the_summaries_by_clean_sds(stats_of):
 def test_quick_mode_runs_end_to_end(tmp_path, run_benchmark):
     result = run_benchmark("criticism", "--quick", "--out", tmp_path)
     assert "Total wall time" in result.stdout and "MCMC baseline vs exact" in result.stdout
+    assert "the joint p(z | y) over all 2^10 patterns" in result.stdout
     assert "[MISSED]" not in result.stdout and "[met]" not in result.stdout and "not graded" in result.stdout
     names = {p.name for p in tmp_path.iterdir()}
     assert names == {
@@ -162,14 +212,22 @@ def test_quick_mode_runs_end_to_end(tmp_path, run_benchmark):
     }
     report = json.loads((tmp_path / "criticism.json").read_text())
     assert report["mode"] == "quick"
-    assert len(report["targets"]) == 2 * 2 * 4  # tasks x rhos x (clean, contaminated, 15 sd, 20 sd)
+    rhos = ("0.5", "0.2", "0.05", "0.02")
+    assert report["config"]["rhos"] == [float(rho) for rho in rhos]
+    assert len(report["targets"]) == 2 * 4 * 4  # tasks x rhos x (clean, contaminated, 15 sd, 20 sd)
     assert all(t["met"] is None for t in report["targets"]) and report["all_targets_met"] is None  # not graded
     for task in ("gaussian", "sensors"):
         by_task = report["results"][task]
-        for rho in ("0.5", "0.2"):
+        critic = by_task["critic"]  # ONE critic per task, evaluated at every rho
+        assert critic["evaluated_at"] == report["config"]["rhos"] and critic["train_s"] > 0
+        assert list(by_task["rhos"]) == list(rhos)
+        for rho in rhos:
             r = by_task["rhos"][rho]
+            assert (r["seed"], r["train_s"], r["loss"]) == (critic["seed"], critic["train_s"], critic["loss"])
             assert 0 <= r["clean"]["mae"] < 0.5 and 0 <= r["noisy"]["mae"] < 0.5
             assert r["cost"]["predict_warm_s"] > 0 and r["train_s"] > 0
+            # the contaminated observations are drawn at this rho
+            assert abs(r["noisy"]["slab_fraction"] - float(rho)) < 4 * math.sqrt(float(rho) / r["noisy"]["n"]) + 0.005
             # the exact values are calibrated and reach the Bayes floor of the loss, whatever the critic does
             assert r["reliability"]["exact"]["ece"] < 0.03
             assert r["noisy"]["bce_exact"] <= r["noisy"]["bce_critic"] + 0.01
@@ -181,3 +239,17 @@ def test_quick_mode_runs_end_to_end(tmp_path, run_benchmark):
     assert ward["exact_mean"][1] > 0.95 and 0.4 < ward["exact_mean"][0] < 0.55
     sweep = report["results"]["sensors"]["rhos"]["0.5"]["sweep"]
     assert sweep["exact"]["broken"][-1] > 0.999 and sweep["exact"]["broken"][0] < 0.6
+    # the joint of the indicators against the exact joint: sensors only, at every rho, clean and one sensor 15 sd off
+    assert all("joint" not in r for r in report["results"]["gaussian"]["rhos"].values())
+    for rho in rhos:
+        joint = report["results"]["sensors"]["rhos"][rho]["joint"]
+        for name in ("clean", "outlier_15"):
+            j = joint[name]
+            assert j["n"] == report["config"]["num_joint"]
+            for key in ("tv_critic", "tv_critic_q90", "tv_critic_max", "tv_critic_marginals_product"):
+                assert 0 <= j[key] <= 1, (rho, name, key)
+            assert j["tv_critic"] <= j["tv_critic_max"]
+            # the exact marginals, multiplied, are close to the exact joint: the indicators are nearly independent
+            # given y on these observations (about 0.02 at rho 0.5, less at smaller rho)
+            assert 0 <= j["tv_exact_marginals_product"] < 0.1
+            assert j["exact_s_per_observation"] > 0
