@@ -10,9 +10,10 @@
 #                     benchmark (the benchmarks/ package) run with both bayesflow versions (make test, test-py312);
 #                     the torch leg runs only their import check.
 #   make bench        speed and memory against bayesflow.augmentations.NNPE (benchmarks/results/speed.json)
-#   make robustness   the full robustness benchmark (README figures; about 15-20 min on 2 cores)
+#   make robustness   the full robustness benchmark (about 15-20 min on 2 cores)
 #   make criticism    the misspecification critic against exact probabilities and an MCMC baseline
 #   make published    Ward et al.'s published tasks: NPE, NNPE (rho 0.5, 0.1) and RobustPosterior (about 45 min on 2 cores)
+#   make robust       RobustPosterior and the joint critic against the exact error-model posterior (quadrature)
 #   make lint         ruff only
 # The benchmarks are the package benchmarks/ (one subpackage each), run from here as python -m benchmarks.<name>;
 # their full runs write benchmarks/figures/, quick runs benchmarks/figures/quick/.
@@ -23,7 +24,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export KERAS_BACKEND ?= jax
 
-.PHONY: demo test test-fast test-py312 test-torch test-matrix lint bench robustness criticism published venv clean docs
+.PHONY: demo test test-fast test-py312 test-torch test-matrix lint bench robustness criticism published robust venv clean docs
 
 # $(call make-venv,python,dir,pip requirements)
 define make-venv
@@ -62,6 +63,9 @@ robustness: $(VENV)/.installed
 
 criticism: $(VENV)/.installed
 	$(PY) -m benchmarks.criticism
+
+robust: $(VENV)/.installed
+	$(PY) -m benchmarks.robust_posterior
 
 published: $(VENV)/.installed
 	$(PY) -m benchmarks.published

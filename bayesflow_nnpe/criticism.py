@@ -179,7 +179,7 @@ class MisspecificationCritic(keras.Model):
         Seeds the training noise, the shuffling, the validation split and the network's initial weights.
     widths : sequence of int, default=(256, 256, 256)
         Hidden layers of the network that reads the observation.
-    joint_width : int, default=128
+    joint_width : int, default=64
         Hidden units of the autoregressive part that models the dependence between indicators.
     activation : str, default="silu"
         Activation of the hidden layers that read the observation (the autoregressive part uses silu).
@@ -233,7 +233,7 @@ class MisspecificationCritic(keras.Model):
         seed: int | None = None,
         *,
         widths: Sequence[int] = (256, 256, 256),
-        joint_width: int = 128,
+        joint_width: int = 64,
         activation: str = "silu",
         training_prior: str | float = UNIFORM,
         summary_shape: Sequence[int] | None = None,
