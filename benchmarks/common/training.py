@@ -20,10 +20,6 @@ if TYPE_CHECKING:
 
 Data = dict[str, np.ndarray]
 
-INDICATOR_CLEAN_FRACTION = 0.5
-"""The share of the indicator-conditioned network's training samples with no slab (``NNPE.with_indicators``'s
-``clean_fraction``): the all-clean pattern, where the robust posterior must match NPE, gets half the budget."""
-
 
 def estimator_of(workflow: Any) -> Any:
     """The approximator of a workflow (``workflow.approximator`` in bayesflow 2.0, ``workflow.estimator`` in 2.1)."""

@@ -37,13 +37,14 @@ from bayesflow.adapters.transforms import MapTransform
 from bayesflow_nnpe import NNPE, NNPEWithIndicators
 
 from ..common.config import TrainingBudget
-from ..common.training import INDICATOR_CLEAN_FRACTION, coupling_flow, fit
+from ..common.training import coupling_flow, fit
 from ..common.zscore import zscore_statistics
 from .config import PublishedVariant
 from .tasks import Data, PublishedTask
 from .transforms import BoxConstraint, InputMap
 
 INDICATORS = "x_slab"  # the condition that holds the slab indicators of the robust posterior's network
+CLEAN_FRACTION = 0.5  # the robust posterior's network: half its samples with no slab (NPE's budget must match NPE)
 
 
 def build_workflow(
@@ -74,7 +75,7 @@ def build_workflow(
     augmentations = None
     if variant.robust:
         noise = NNPE.from_simulations(train_data["x"], slab_probability="uniform", seed=seed)
-        augmentations = noise.with_indicators("x", into=INDICATORS, clean_fraction=INDICATOR_CLEAN_FRACTION)
+        augmentations = noise.with_indicators("x", into=INDICATORS, clean_fraction=CLEAN_FRACTION)
     elif variant.rho is not None:
         augmentations = {"x": NNPE.from_simulations(train_data["x"], slab_probability=variant.rho, seed=seed)}
     return workflow, augmentations

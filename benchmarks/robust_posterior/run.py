@@ -38,7 +38,7 @@ def run(config: Config, out: Path, task_names: list[str]) -> dict:
                 seed = training_seed(task, index)
                 data = tasks.training_data(task, index, config.budget.num_train, config.budget.num_val)
                 npe, npe_s = training.train_npe(data, config.budget, seed)
-                network, network_s = training.train_indicator_network(data, config.budget, seed)
+                network, network_s = training.train_indicator_network(data, config.budget, seed, config.clean_fraction)
                 clean = tasks.critic_data(task, index, config.critic_num_train)
                 critic, critic_s = training.train_critic(clean, seed, config.critic_epochs)
                 robust = training.robust_posterior(network, critic)

@@ -17,7 +17,7 @@ from bayesflow_nnpe import NNPE, MisspecificationCritic, RobustPosterior
 
 from ..common.config import TrainingBudget
 from ..common.input_map import InputMap
-from ..common.training import INDICATOR_CLEAN_FRACTION, coupling_flow, estimator_of, fit
+from ..common.training import coupling_flow, estimator_of, fit
 from ..common.zscore import zscore_statistics
 
 KEY, INDICATORS = "x", "z"
@@ -51,14 +51,16 @@ def train_npe(data: dict, budget: TrainingBudget, seed: int) -> tuple[Any, float
     return estimator_of(npe), time.perf_counter() - start
 
 
-def train_indicator_network(data: dict, budget: TrainingBudget, seed: int) -> tuple[Any, float]:
+def train_indicator_network(
+    data: dict, budget: TrainingBudget, seed: int, clean_fraction: float = 0.0
+) -> tuple[Any, float]:
     """The posterior network told which summaries got the slab: NNPE noise with ``rho ~ U(0, 1)`` per simulation
-    (none for half of them) and its indicators; validated on clean data (indicators all zero)."""
+    (none for ``clean_fraction`` of them) and its indicators; validated on clean data (indicators all zero)."""
     import keras
 
     keras.utils.set_random_seed(seed)
     nnpe = NNPE.from_simulations(data["train"][KEY], seed=seed, slab_probability="uniform")
-    augmentation = nnpe.with_indicators(KEY, into=INDICATORS, clean_fraction=INDICATOR_CLEAN_FRACTION)
+    augmentation = nnpe.with_indicators(KEY, into=INDICATORS, clean_fraction=clean_fraction)
     network = workflow(data["train"][KEY], budget, with_indicators=True)
     clean = {"train": data["train"], "val": augmentation.clean(data["val"])}
     start = time.perf_counter()
