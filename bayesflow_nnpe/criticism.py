@@ -607,7 +607,7 @@ class MisspecificationCritic(keras.Model):
         rng = np.random.default_rng(check_seed(seed))
         rho = np.full(self.num_summaries, self.slab_probability)
         for _ in range(1 if self.num_summaries <= EXACT_MAX_SUMMARIES else 6):  # fresh proposals at the estimate
-            weighted = self._weighted(y, rho, rng=rng, proposals=PROPOSALS, warn=False)
+            weighted = self._weighted(y, rho, rng=rng, warn=False)
             rho = _em(weighted, rho, per_summary)
         return self._shaped(rho, True) if per_summary else float(rho[0])
 
@@ -674,11 +674,12 @@ class MisspecificationCritic(keras.Model):
         rho: np.ndarray,
         *,
         rng: np.random.Generator | None = None,
-        proposals: int = PROPOSALS,
+        proposals: int | None = None,
         warn: bool = True,
     ) -> _Weighted:
         """The joint at any prior, as weighted patterns: all of them, or ``proposals`` drawn near prior ``rho``."""
         d = self.num_summaries
+        proposals = PROPOSALS if proposals is None else proposals
         if d <= EXACT_MAX_SUMMARIES:
             z = patterns(d)
             if not len(y):

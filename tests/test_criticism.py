@@ -225,16 +225,30 @@ def test_the_empirical_bayes_estimate_is_a_fixed_point_of_em(small):
     assert abs(critic.inclusion_probabilities(observed, slab_probability=scalar).mean() - scalar) < 1e-5
 
 
-def test_above_the_enumeration_limit_importance_sampling_agrees_with_the_exact_joint(small, monkeypatch):
+@pytest.mark.parametrize("rho", [[0.1, 0.3, 0.5, 0.1], [0.01, 0.9, 0.5, 0.02]])
+def test_above_the_enumeration_limit_importance_sampling_agrees_with_the_exact_joint(small, monkeypatch, rho):
     critic, clean = small
-    rho = np.array([0.1, 0.3, 0.5, 0.1])
     exact = critic.inclusion_probabilities(clean[:20], slab_probability=rho)
+    _, joint = critic.pattern_probabilities(clean[:2], slab_probability=rho)
     monkeypatch.setattr(criticism, "EXACT_MAX_SUMMARIES", 2)  # d = 4 now goes through the sampler
+    monkeypatch.setattr(criticism, "PROPOSALS", 16_384)
     sampled = critic.inclusion_probabilities(clean[:20], slab_probability=rho)
-    # 1024 proposals per observation: a standard error of at most 0.016 per probability
-    assert np.abs(sampled - exact).max() < 0.06 and np.abs(sampled - exact).mean() < 0.015
+    # 16,384 tilted proposals per observation: standard errors below 0.01 unless the weights are very uneven
+    assert np.abs(sampled - exact).max() < 0.04 and np.abs(sampled - exact).mean() < 0.01
+    draws = critic.sample_indicators(clean[:2], 16_384, slab_probability=rho, seed=12)
+    index = (draws * 2 ** np.arange(4)).sum(axis=-1).astype(int)
+    frequencies = np.stack([np.bincount(i, minlength=16) for i in index]) / 16_384
+    assert 0.5 * np.abs(frequencies - joint).sum(axis=1).max() < 0.05  # resampled: total variation only
     with pytest.raises(ValueError, match="sample_indicators"):
         critic.pattern_probabilities(clean[0])
+
+
+def test_a_low_effective_sample_size_is_never_silent(small, monkeypatch):
+    critic, clean = small
+    monkeypatch.setattr(criticism, "EXACT_MAX_SUMMARIES", 2)
+    monkeypatch.setattr(criticism, "MIN_EFFECTIVE_SAMPLES", criticism.PROPOSALS + 1)  # no sample set passes
+    with pytest.warns(UserWarning, match="effective sample size below"):
+        critic.inclusion_probabilities(clean[:3], slab_probability=0.1)
 
 
 def test_trailing_axes_are_the_summaries():
