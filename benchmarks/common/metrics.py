@@ -57,22 +57,25 @@ def log_density_of(
     scale: float | np.ndarray,
     dummy: bool = False,
     draws: int = 8,
+    conditions: dict[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Log posterior density of ``theta / scale`` (``scale``: one for all parameters, or one per parameter) given
     summaries ``x``, from a trained ``workflow`` (its approximator's ``log_prob``).
 
     ``dummy``: the workflow also models an independent N(0, 1) ``aux`` parameter (a CouplingFlow cannot model a
     single variable); it is integrated out by importance sampling from its prior with ``draws`` draws.
+    ``conditions``: further conditions of the estimator, one row per row of ``theta`` (e.g. slab indicators).
     """
     estimator = estimator_of(workflow)
     shift = float(np.sum(np.log(np.broadcast_to(np.asarray(scale, dtype=np.float64), (theta.shape[1],)))))
+    extra = dict(conditions or {})
     if not dummy:
-        return np.asarray(estimator.log_prob({"theta": theta, "x": x}), dtype=np.float64) + shift
+        return np.asarray(estimator.log_prob({"theta": theta, "x": x, **extra}), dtype=np.float64) + shift
     rng = np.random.default_rng(99)
     terms = []
     for _ in range(draws):
         aux = rng.normal(size=(len(theta), 1))
-        joint = np.asarray(estimator.log_prob({"theta": theta, "aux": aux, "x": x}), dtype=np.float64)
+        joint = np.asarray(estimator.log_prob({"theta": theta, "aux": aux, "x": x, **extra}), dtype=np.float64)
         terms.append(joint + 0.5 * aux[:, 0] ** 2 + 0.5 * math.log(2 * math.pi))
     terms = np.stack(terms)
     top = terms.max(axis=0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-TASK_SEEDS = {"gaussian": 1, "sensors": 2, "sir": 3, "cs": 4}
+TASK_SEEDS = {"gaussian": 1, "sensors": 2, "sir": 3, "cs": 4, "sensors6": 5}
 OBSERVATIONS = 2022  # the purpose of the generator of the fixed test observations
 
 

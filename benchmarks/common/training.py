@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,11 +38,12 @@ def fit(
     workflow: bf.BasicWorkflow,
     data: dict[str, Data],
     budget: TrainingBudget,
-    augmentations: dict | None,
+    augmentations: dict | Callable[[Data], Data] | None,
     callbacks: list[keras.callbacks.Callback] | None = None,
 ) -> keras.callbacks.History:
     """``fit_offline`` on ``data["train"]`` with the budget's epochs and batch size, validated on ``data["val"]``
-    (never augmented: a clean validation loss), silently."""
+    (never augmented: a clean validation loss), silently. ``augmentations``: per key, or one whole-batch callable
+    (e.g. ``NNPE.with_indicators``)."""
     return workflow.fit_offline(
         data["train"],
         epochs=budget.epochs,

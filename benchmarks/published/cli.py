@@ -13,7 +13,10 @@ from .config import FULL, QUICK, PublishedConfig
 from .tasks import PUBLISHED_TASKS
 from .transforms import InputMap
 
-DESCRIPTION = "The published tasks: NPE and NNPE on Ward et al.'s (2022) tasks and ours, next to their numbers."
+DESCRIPTION = (
+    "The published tasks: NPE, NNPE and the robust posterior on Ward et al.'s (2022) tasks and ours, next to their "
+    "numbers."
+)
 
 
 def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, PublishedConfig, Path]:
@@ -27,9 +30,7 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, PublishedC
     parser.add_argument(
         "--tasks", nargs="+", choices=list(PUBLISHED_TASKS), default=list(PUBLISHED_TASKS), help="tasks to run"
     )
-    parser.add_argument(
-        "--rhos", type=float, nargs="+", default=None, help="NNPE slab probabilities (default 0.5 0.2 0.1)"
-    )
+    parser.add_argument("--rhos", type=float, nargs="+", default=None, help="NNPE slab probabilities (default 0.5 0.1)")
     parser.add_argument("--epochs", type=int, default=None, help="training epochs of every task (default: its budget)")
     parser.add_argument("--depth", type=int, default=None, help="couplings of every CouplingFlow (default: the budget)")
     parser.add_argument("--width", type=int, default=None, help="subnet width of every CouplingFlow (default: budget)")
@@ -64,7 +65,10 @@ def main(argv: list[str] | None = None) -> dict:
         from .plots import plot_all
 
         result = json.loads((out / "published.json").read_text())
-        paths = plot_all(result["summary"], result["tradeoff"], result["critics"], out, result.get("guided", []))
+        robust_points = result.get("robust", {}).get("tradeoff", [])
+        paths = plot_all(
+            result["summary"], result["tradeoff"], result["critics"], out, result.get("guided", []), robust_points
+        )
         print(f"Redrew {', '.join(p.name for p in paths)} in {out} from published.json")
         return result
     import keras
@@ -79,7 +83,8 @@ def main(argv: list[str] | None = None) -> dict:
         if t in args.tasks
     )
     print(
-        f"{config.mode} mode: {config.seeds} seed(s), NPE and NNPE rho in {list(config.rhos)}, {config.num_test} "
+        f"{config.mode} mode: {config.seeds} seed(s), NPE, NNPE rho in {list(config.rhos)}"
+        f"{', RobustPosterior' if config.robust else ''}, {config.num_test} "
         f"observations per level, {config.num_post} posterior draws; {budgets}; backend {keras.backend.backend()}",
         flush=True,
     )

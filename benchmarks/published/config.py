@@ -1,7 +1,9 @@
 """What the published benchmark trains, and with which budget, in its two modes (full and quick).
 
 Every variant of a task gets the task's budget (``common.config.TrainingBudget``: simulations, epochs, batch,
-network); only the NNPE slab probability ``rho`` differs between variants (None: plain NPE).
+network); only the NNPE slab probability ``rho`` differs between variants (None: plain NPE). The robust posterior
+(``robust=True``) is one more network with that budget, conditioned on the slab indicators too, and trained with
+``rho ~ U(0, 1)`` per simulation; it is evaluated at every ``rho`` of ``ROBUST_RHOS`` (one training serves all).
 """
 
 from __future__ import annotations
@@ -10,23 +12,33 @@ from dataclasses import dataclass, field
 
 from ..common.config import TrainingBudget
 
-RHOS = (0.5, 0.2, 0.1)  # the NNPE slab probabilities compared with NPE; 0.5 is Ward et al.'s (the targets')
+# The NNPE slab probabilities compared with NPE; 0.5 is Ward et al.'s (the targets'). 0.2 was dropped when the
+# robust posterior joined, to keep ``make published`` within about 45 minutes on 2 cores (``--rhos 0.5 0.2 0.1``
+# brings it back); the issue compares NNPE with the robust posterior at 0.5 and 0.1.
+RHOS = (0.5, 0.1)
 TARGET_RHO = 0.5
+ESTIMATED = "estimated"  # the robust posterior's rho estimated per summary on each set of observations (EM)
+ROBUST_RHOS: tuple[float | str, ...] = (0.5, 0.1, ESTIMATED)  # where the robust posterior is evaluated
+ROBUST = "RobustPosterior"
 
 
 @dataclass(frozen=True)
 class PublishedVariant:
-    """One trained posterior estimator: NPE (``rho`` None) or NNPE with slab probability ``rho``."""
+    """One trained posterior estimator: NPE (``rho`` None), NNPE with slab probability ``rho``, or (``robust``) the
+    indicator-conditioned network of the robust posterior, trained with ``rho ~ U(0, 1)`` (``rho`` None)."""
 
     rho: float | None = None
+    robust: bool = False
 
     def __post_init__(self) -> None:
         if self.rho is not None and not 0.0 < self.rho <= 1.0:
             raise ValueError(f"rho must lie in (0, 1], got {self.rho!r}")
+        if self.robust and self.rho is not None:
+            raise ValueError("the robust posterior's network trains with rho ~ U(0, 1): give it no rho")
 
     @property
     def name(self) -> str:
-        return "NPE" if self.rho is None else "NNPE"
+        return ROBUST if self.robust else "NPE" if self.rho is None else "NNPE"
 
     @property
     def label(self) -> str:
@@ -34,13 +46,16 @@ class PublishedVariant:
 
 
 def variants(rhos: tuple[float, ...]) -> tuple[PublishedVariant, ...]:
-    """NPE first, then NNPE at each ``rho``."""
+    """NPE first, then NNPE at each ``rho`` (the robust posterior, ``PublishedVariant(robust=True)``, comes last)."""
     return (PublishedVariant(), *(PublishedVariant(rho) for rho in rhos))
 
 
 @dataclass(frozen=True)
 class CriticBudget:
-    """The misspecification critic: one per task, on the clean training simulations of seed 0."""
+    """The misspecification critic of the criticism table: one per task, on the clean training simulations of seed 0.
+
+    The robust posterior's critic is another one, at the package's defaults (``PublishedConfig.robust_critic``).
+    """
 
     epochs: int
     batch_size: int
@@ -64,6 +79,14 @@ class PublishedConfig:
     # the misspecified observations (``evaluation.flagged``): criticize, then leave out what is wrong.
     guided: bool = True
     graded: bool = True  # whether the targets are graded (full runs only: a quick run is a demonstration)
+    # The robust posterior (``RobustPosterior``): an indicator-conditioned network per seed with the task's budget,
+    # and a critic per task on the clean training simulations of seed 0: at the package's defaults
+    # (``MisspecificationCritic(seed=seed).fit(clean)``) when ``robust_critic`` is None, else with this budget (the
+    # quick mode only). ``cost_draws``: draws per observation of the sampling-cost measurement (on the misspecified
+    # observations, seed 0), RobustPosterior against NPE's approximator.
+    robust: bool = True
+    robust_critic: CriticBudget | None = None
+    cost_draws: int = 1000
 
 
 FULL = PublishedConfig(
@@ -82,6 +105,9 @@ FULL = PublishedConfig(
     },
     guided=True,
     graded=True,
+    robust=True,
+    robust_critic=None,
+    cost_draws=1000,
 )
 QUICK_BUDGET = TrainingBudget(num_train=4_000, num_val=500, epochs=10, batch_size=256, depth=2, width=64)
 QUICK = PublishedConfig(
@@ -95,4 +121,7 @@ QUICK = PublishedConfig(
     budgets=dict.fromkeys(("gaussian", "sir", "cs", "sensors"), QUICK_BUDGET),
     guided=False,
     graded=False,
+    robust=True,
+    robust_critic=CriticBudget(epochs=3, batch_size=512, widths=(64, 64)),
+    cost_draws=100,
 )

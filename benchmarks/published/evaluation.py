@@ -4,22 +4,34 @@ The metric of Ward et al. (2022) (``rnpe/metrics.py`` and ``scripts/plots/plot_o
 danielward27/rnpe): the residual of the posterior mean, ``mean(draws) - theta_true`` in standardized theta, squared,
 averaged over the observations per parameter, then over the parameters. With equally many observations per
 parameter, that is the mean over all (observation, parameter) entries: ``common.metrics.posterior_metrics``' ``mse``.
+
+The robust posterior (``bayesflow_nnpe.RobustPosterior``: the indicator-conditioned network mixed over the critic's
+``p_rho(z | y)``) goes through the same ``level_metrics`` at each ``rho`` of ``config.ROBUST_RHOS``
+(``evaluate_robust``); its log density of the truth is the mixture's, ``log sum_z p_rho(z | y) q(theta | y, z)``,
+over the heaviest patterns of ``z`` (``mixture_terms``). ``sampling_cost`` times it against NPE's approximator.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
 import bayesflow as bf
 import numpy as np
 
-from bayesflow_nnpe import MisspecificationCritic
+from bayesflow_nnpe import MisspecificationCritic, RobustPosterior
 
 from ..common.criticism import inclusion_probabilities
 from ..common.metrics import log_density_of, posterior_metrics
-from .config import CriticBudget
+from ..common.training import estimator_of
+from .config import ESTIMATED, ROBUST_RHOS, CriticBudget
 from .tasks import LEVELS, Data, PublishedTask
+from .training import INDICATORS
+
+MIXTURE_MASS = 1.0 - 1e-4  # the share of p_rho(z | y) whose patterns enter the robust posterior's log density
+LOG_PROB_ROWS = 100_000  # rows per call of the approximator's log_prob (bounds the memory of one call)
 
 
 def evaluate(
@@ -112,3 +124,167 @@ def flagged(record: dict[str, Any]) -> list[str]:
         for name, c, m in zip(names, clean, misspecified, strict=True)
         if m >= record["prior"] + FLAG_MARGIN and m >= c + FLAG_MARGIN
     ]
+
+
+# --- the robust posterior -------------------------------------------------------------------------------------------
+
+
+def robust_critic(
+    clean_x: np.ndarray, budget: CriticBudget | None, seed: int
+) -> tuple[MisspecificationCritic, dict[str, Any]]:
+    """The robust posterior's critic, on clean simulated summaries: at the package's defaults
+    (``MisspecificationCritic(seed=seed).fit(clean_x)``) if ``budget`` is None, else with ``budget`` (quick mode)."""
+    if budget is None:
+        critic, fit = MisspecificationCritic(seed=seed), {}
+    else:
+        critic = MisspecificationCritic(slab_probability=budget.slab_probability, seed=seed, widths=budget.widths)
+        fit = {"epochs": budget.epochs, "batch_size": budget.batch_size}
+    start, cpu = time.perf_counter(), time.process_time()
+    history = critic.fit(clean_x, verbose=0, **fit)
+    config = critic.get_config()
+    record = {
+        "defaults": budget is None,
+        "num_simulations": int(len(clean_x)),
+        "epochs": len(history.history["loss"]),
+        **{key: config[key] for key in ("widths", "joint_width", "training_prior", "slab_probability")},
+        "train_time_s": time.perf_counter() - start,
+        "train_cpu_s": time.process_time() - cpu,
+        "final_loss": float(history.history["loss"][-1]),
+    }
+    return critic, record
+
+
+def estimate_rho(critic: MisspecificationCritic, observations: dict[str, Data]) -> dict[str, np.ndarray]:
+    """Empirical Bayes per summary on each set of observations (``critic.estimate_slab_probability``), per level."""
+    return {level: critic.estimate_slab_probability(observations[level]["x"], per_summary=True) for level in LEVELS}
+
+
+def evaluate_robust(
+    task: PublishedTask,
+    workflow: bf.BasicWorkflow,
+    critic: MisspecificationCritic,
+    observations: dict[str, Data],
+    num_post: int,
+    seed: int,
+    estimated: dict[str, np.ndarray],
+) -> dict[float | str, dict[str, Any]]:
+    """The metrics of ``RobustPosterior(workflow's approximator, critic)`` at each ``rho`` of ``ROBUST_RHOS``: as
+    ``evaluate`` gives them (``level_metrics``), with ``eval_time_s``. At ``ESTIMATED``, each level's observations
+    are sampled at the ``rho`` estimated on them (``estimated[level]``)."""
+    robust = RobustPosterior(estimator_of(workflow), critic, key="x", indicators=INDICATORS)
+    theta = np.concatenate([observations[level]["theta"] for level in LEVELS])
+    out: dict[float | str, dict[str, Any]] = {}
+    for rho in ROBUST_RHOS:
+        start = time.perf_counter()
+        draws, log_density = [], []
+        for level in LEVELS:
+            prior = estimated[level] if rho == ESTIMATED else rho
+            observed = observations[level]
+            draws.append(robust.sample({"x": observed["x"]}, num_post, slab_probability=prior, seed=seed)["theta"])
+            log_density.append(robust_log_density(task, workflow, critic, observed["theta"], observed["x"], prior))
+        draws_all = np.asarray(np.concatenate(draws), dtype=np.float64)
+        metrics: dict[str, Any] = level_metrics(task, draws_all, theta, np.concatenate(log_density))
+        metrics["eval_time_s"] = time.perf_counter() - start
+        out[rho] = metrics
+    return out
+
+
+def robust_log_density(
+    task: PublishedTask,
+    workflow: bf.BasicWorkflow,
+    critic: MisspecificationCritic,
+    theta: np.ndarray,
+    x: np.ndarray,
+    rho: float | np.ndarray,
+) -> np.ndarray:
+    """``log p_rho(theta | y) = log sum_z p_rho(z | y) q(theta | y, z)`` of the standardized truth per observation,
+    over the heaviest patterns that hold ``MIXTURE_MASS`` of each ``p_rho(z | y)`` (``mixture_terms``; the rest,
+    at most 1e-4 of the mass, is left out: a lower bound, within 1e-4 in log unless a left-out pattern's density is
+    thousands of times the kept ones')."""
+    patterns, weights = critic.pattern_probabilities(x, slab_probability=rho)
+    rows, cols = mixture_terms(weights, MIXTURE_MASS)
+    log_q = np.concatenate(
+        [
+            log_density_of(
+                workflow,
+                theta[rows[part]],
+                x[rows[part]],
+                task.prior_sd,
+                dummy=task.dummy,
+                conditions={INDICATORS: patterns[cols[part]]},
+            )
+            for part in _parts(len(rows), LOG_PROB_ROWS)
+        ]
+    )
+    return mixture_log_density(weights[rows, cols], log_q, rows, len(x))
+
+
+def mixture_terms(weights: np.ndarray, mass: float) -> tuple[np.ndarray, np.ndarray]:
+    """The terms ``(rows, cols)`` of a mixture with weights ``(m, P)`` (rows sum to 1): per row, its heaviest
+    components, heaviest first, until they hold at least ``mass`` (at least one; never a zero weight)."""
+    order = np.argsort(-weights, axis=1, kind="stable")
+    ranked = np.take_along_axis(weights, order, axis=1)
+    before = np.cumsum(ranked, axis=1) - ranked  # the mass of the heavier components
+    keep = (before < mass) & (ranked > 0)
+    keep[:, 0] = True
+    return np.nonzero(keep)[0], order[keep]
+
+
+def mixture_log_density(weights: np.ndarray, log_q: np.ndarray, rows: np.ndarray, m: int) -> np.ndarray:
+    """``log sum_k w_k q_k`` per row of ``m``, from the terms' weights ``w_k``, log densities ``log q_k`` and rows
+    (as ``mixture_terms`` lists them); ``-inf`` for a row with no finite term."""
+    terms = np.log(np.asarray(weights, dtype=np.float64)) + np.asarray(log_q, dtype=np.float64)
+    top = np.full(m, -np.inf)
+    np.maximum.at(top, rows, terms)
+    finite = np.isfinite(top)
+    total = np.zeros(m)
+    np.add.at(total, rows, np.exp(terms - np.where(finite, top, 0.0)[rows]))
+    with np.errstate(divide="ignore"):
+        return np.where(finite, top + np.log(total), -np.inf)
+
+
+def _parts(n: int, size: int) -> list[slice]:
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)] or [slice(0, 0)]
+
+
+def sampling_cost(
+    npe: bf.BasicWorkflow,
+    workflow: bf.BasicWorkflow,
+    critic: MisspecificationCritic,
+    x: np.ndarray,
+    rho: float | np.ndarray,
+    draws: int,
+    seed: int,
+    repeats: int = 3,
+) -> dict[str, Any]:
+    """Seconds to draw ``draws`` per observation of ``x`` from the robust posterior (at prior ``rho``) and from NPE's
+    approximator, in this process: one call each to compile, then ``repeats`` alternating timed calls; ``ratio`` is
+    the median robust time over NPE's. The critic's indicator draws (part of the robust time) are timed alone too."""
+    approximator = estimator_of(npe)
+    robust = RobustPosterior(estimator_of(workflow), critic, key="x", indicators=INDICATORS)
+    calls: dict[str, Callable[[], Any]] = {
+        "approximator": lambda: approximator.sample(num_samples=draws, conditions={"x": x}, seed=seed),
+        "robust": lambda: robust.sample({"x": x}, draws, slab_probability=rho, seed=seed),
+        "indicators": lambda: critic.sample_indicators(x, draws, slab_probability=rho, seed=seed),
+    }
+    first = {name: _seconds(call) for name, call in calls.items()}
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeats):
+        for name, call in calls.items():
+            times[name].append(_seconds(call))
+    median = {name: statistics.median(values) for name, values in times.items()}
+    return {
+        "observations": int(len(x)),
+        "draws": int(draws),
+        "repeats": repeats,
+        "seconds": times,
+        "median_s": median,
+        "first_call_s": first,
+        "ratio": median["robust"] / median["approximator"],
+    }
+
+
+def _seconds(call: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start

@@ -1,7 +1,8 @@
 """The published benchmark's figures, drawn from the stored records alone (``published.json``).
 
 - ``published_tradeoff_<task>.png``: the price of robustness, one figure per task: the clean-data cost (MSE and
-  posterior SD on clean observations, relative to NPE) against the misspecified MSE, as rho varies;
+  posterior SD on clean observations, relative to NPE) against the misspecified MSE, as rho varies (NNPE: circles;
+  the robust posterior: diamonds, at each of its rho);
 - ``published_mse.png``: the misspecified MSE of every variant next to Ward et al.'s published numbers;
 - ``published_critic.png``: the critic's mean probability per summary on clean and misspecified observations.
 """
@@ -14,15 +15,17 @@ import numpy as np
 
 from ..common.criticism import bar_chart
 from ..common.plotting import pyplot
+from .config import ROBUST
 from .report import Row
 from .tasks import LEVELS, PUBLISHED_TASKS, WARD_MSE
 
 WARD_STYLE = {"NPE": ":", "NNPE": "--", "RNPE": "-."}
+VARIANT_STYLE = {"NPE": ("s", "tab:red"), "NNPE": ("o", "tab:blue"), ROBUST: ("D", "tab:purple")}
 
 
 def plot_tradeoff(points: list[dict], task: str, path: Path, guided: dict | None = None) -> None:
-    """Clean MSE / NPE and clean posterior SD / NPE against the misspecified MSE, one point per variant; and the
-    criticism-guided NPE (seed 0), if given as a point with the same keys (``guided_point``)."""
+    """Clean MSE / NPE and clean posterior SD / NPE against the misspecified MSE, one point per variant (and rho);
+    and the criticism-guided NPE (seed 0), if given as a point with the same keys (``guided_point``)."""
     plt = pyplot()
     chosen = [p for p in points if p["task"] == task]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
@@ -31,18 +34,14 @@ def plot_tradeoff(points: list[dict], task: str, path: Path, guided: dict | None
         (axes[1], "clean_sd_ratio", "clean-data posterior SD / NPE's"),
     ):
         for p in chosen:
-            npe = p["rho"] is None
+            style = VARIANT_STYLE.get(p["variant"], ("o", "tab:gray"))
             y, low, high = p["misspecified_mse"], p["misspecified_mse_min"], p["misspecified_mse_max"]
-            ax.errorbar(
-                p[key],
-                y,
-                yerr=[[y - low], [high - y]],
-                fmt="s" if npe else "o",
-                color="tab:red" if npe else "tab:blue",
-                capsize=3,
-            )
-            ax.annotate(p["label"].replace("NNPE ", ""), (p[key], y), textcoords="offset points", xytext=(6, 4))
-        nnpe = sorted((p for p in chosen if p["rho"] is not None), key=lambda p: p["rho"])
+            ax.errorbar(p[key], y, yerr=[[y - low], [high - y]], fmt=style[0], color=style[1], capsize=3)
+            robust = p["variant"] == ROBUST
+            text = p["label"].replace("NNPE ", "").replace(f"{ROBUST} ", "").replace("=estimated", " est.")
+            offset = (6, -11) if robust else (6, 4)  # robust points below-right: they often sit near each other
+            ax.annotate(text, (p[key], y), textcoords="offset points", xytext=offset, fontsize=8, color=style[1])
+        nnpe = sorted((p for p in chosen if p["variant"] == "NNPE"), key=lambda p: p["rho"])
         ax.plot([p[key] for p in nnpe], [p["misspecified_mse"] for p in nnpe], "-", color="tab:blue", alpha=0.5)
         if guided is not None:
             x, y = guided[key], guided["misspecified_mse"]
@@ -57,7 +56,8 @@ def plot_tradeoff(points: list[dict], task: str, path: Path, guided: dict | None
         axes[0].legend(fontsize=8)
     seeds = chosen[0].get("seeds") if chosen else None
     fig.suptitle(
-        f"{PUBLISHED_TASKS[task].title}: the price of robustness as rho varies (NPE: square; "
+        f"{PUBLISHED_TASKS[task].title}: the price of robustness as rho varies\n(NPE: square; NNPE: circles; "
+        "RobustPosterior: diamonds; "
         f"bars: min-max over seeds{'' if seeds is None else f', {seeds}'})",
         fontsize=10,
     )
@@ -93,7 +93,8 @@ def plot_mse(rows: list[Row], path: Path) -> None:
             )
         for method, value in WARD_MSE.get(task, {}).items():
             ax.axhline(value, color="black", linestyle=WARD_STYLE[method], linewidth=1, label=f"Ward {method}")
-        ax.set_xticks(range(len(labels)), [lab.replace("NNPE rho=", "NNPE\n") for lab in labels], fontsize=8)
+        ticks = [lab.replace("NNPE rho=", "NNPE\n").replace(f"{ROBUST} rho=", "robust\n") for lab in labels]
+        ax.set_xticks(range(len(labels)), ticks, fontsize=8)
         ax.set_yscale("log")
         ax.set_title(PUBLISHED_TASKS[task].title, fontsize=9)
     axes[0, 0].set_ylabel("posterior-mean MSE (standardized theta)")
@@ -147,14 +148,20 @@ def guided_point(rows: list[Row], record: dict) -> dict:
 
 
 def plot_all(
-    rows: list[Row], points: list[dict], critics: dict[str, dict], out: Path, guided: list[dict] = ()
+    rows: list[Row],
+    points: list[dict],
+    critics: dict[str, dict],
+    out: Path,
+    guided: list[dict] = (),
+    robust_points: list[dict] = (),
 ) -> list[Path]:
-    """Every figure into ``out``; returns their paths."""
+    """Every figure into ``out``; returns their paths. ``robust_points``: the robust posterior's trade-off points
+    (``published.json``'s ``robust.tradeoff``), drawn beside NPE's and NNPE's."""
     paths = []
     guided_by_task = {record["task"]: guided_point(rows, record) for record in guided}
     for task in dict.fromkeys(p["task"] for p in points):
         path = out / f"published_tradeoff_{task}.png"
-        plot_tradeoff(points, task, path, guided_by_task.get(task))
+        plot_tradeoff([*points, *robust_points], task, path, guided_by_task.get(task))
         paths.append(path)
     plot_mse(rows, out / "published_mse.png")
     paths.append(out / "published_mse.png")

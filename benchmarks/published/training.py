@@ -14,6 +14,12 @@ Every variant of a task and seed gets the same simulations, adapter, network, ep
   al.'s spike (0.01) and slab (0.25) scales times the clean std of each summary, fresh noise for every batch, on the
   raw simulations before the adapter; the validation data stay clean, so keras' ``val_loss`` is a clean-data loss.
   NPE is the same without the augmentation.
+- the robust posterior's network (``variant.robust``) sees the slab indicators too: its conditions are the mapped
+  z-scores concatenated with ``INDICATORS`` (0/1), and it trains with ``NNPE.from_simulations(train["x"],
+  slab_probability="uniform", seed=seed).with_indicators("x", into=INDICATORS)``, a whole-batch augmentation that
+  draws ``rho ~ U(0, 1)`` per simulation (every number of misspecified summaries equally likely: accurate at z = 0 and
+  at many-slab patterns alike) and writes where the slab went; its validation data are clean, with indicators that
+  are all zero (``augmentation.clean``). The rest (simulations, adapter, network, epochs, seed) is NPE's.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import keras
 import numpy as np
 from bayesflow.adapters.transforms import MapTransform
 
-from bayesflow_nnpe import NNPE
+from bayesflow_nnpe import NNPE, NNPEWithIndicators
 
 from ..common.config import TrainingBudget
 from ..common.training import coupling_flow, fit
@@ -34,6 +40,8 @@ from ..common.zscore import zscore_statistics
 from .config import PublishedVariant
 from .tasks import Data, PublishedTask
 from .transforms import BoxConstraint, InputMap
+
+INDICATORS = "x_slab"  # the condition that holds the slab indicators of the robust posterior's network
 
 
 def build_workflow(
@@ -43,8 +51,9 @@ def build_workflow(
     budget: TrainingBudget,
     seed: int,
     input_map: str,
-) -> tuple[bf.BasicWorkflow, dict[str, NNPE] | None]:
-    """The workflow and the augmentations of one variant (recipe 1 of the README)."""
+) -> tuple[bf.BasicWorkflow, dict[str, NNPE] | NNPEWithIndicators | None]:
+    """The workflow and the augmentations of one variant (recipe 1 of the README; with the slab indicators as
+    conditions and their whole-batch augmentation for the robust posterior's network)."""
     x_mean, x_std = zscore_statistics(train_data["x"])
     adapter = bf.Adapter().standardize("x", mean=x_mean, std=x_std)
     if input_map != "identity":
@@ -53,12 +62,18 @@ def build_workflow(
         adapter = adapter.append(MapTransform({"theta": BoxConstraint(*task.support)}))
     adapter = adapter.convert_dtype("float64", "float32")
     adapter = adapter.concatenate(["theta", "aux"] if task.dummy else "theta", into="inference_variables")
-    adapter = adapter.rename("x", "inference_conditions")
+    if variant.robust:
+        adapter = adapter.concatenate(["x", INDICATORS], into="inference_conditions")
+    else:
+        adapter = adapter.rename("x", "inference_conditions")
     workflow = bf.BasicWorkflow(
         adapter=adapter, inference_network=coupling_flow(budget), standardize="inference_variables"
     )
     augmentations = None
-    if variant.rho is not None:
+    if variant.robust:
+        noise = NNPE.from_simulations(train_data["x"], slab_probability="uniform", seed=seed)
+        augmentations = noise.with_indicators("x", into=INDICATORS)
+    elif variant.rho is not None:
         augmentations = {"x": NNPE.from_simulations(train_data["x"], slab_probability=variant.rho, seed=seed)}
     return workflow, augmentations
 
@@ -74,6 +89,8 @@ def train(
     """Train one variant on ``data["train"]`` (validation: ``data["val"]``, clean); its record: times and losses."""
     keras.utils.set_random_seed(seed)
     workflow, augmentations = build_workflow(task, variant, data["train"], budget, seed, input_map)
+    if isinstance(augmentations, NNPEWithIndicators):  # clean validation data: no slab anywhere
+        data = {**data, "val": augmentations.clean(data["val"])}
     start, cpu = time.perf_counter(), time.process_time()
     history = fit(workflow, data, budget, augmentations)
     record = {

@@ -7,16 +7,32 @@ import os
 import numpy as np
 import pytest
 
+from bayesflow_nnpe import NNPEWithIndicators
 from benchmarks.common.io import to_json
 from benchmarks.common.targets import format_targets
 from benchmarks.common.training import compilation_cache
 from benchmarks.published import report
 from benchmarks.published.cli import parse
-from benchmarks.published.config import FULL, QUICK, RHOS, PublishedVariant, variants
-from benchmarks.published.evaluation import FLAG_MARGIN, flagged, level_metrics
+from benchmarks.published.config import (
+    ESTIMATED,
+    FULL,
+    QUICK,
+    RHOS,
+    ROBUST,
+    ROBUST_RHOS,
+    PublishedVariant,
+    variants,
+)
+from benchmarks.published.evaluation import (
+    FLAG_MARGIN,
+    flagged,
+    level_metrics,
+    mixture_log_density,
+    mixture_terms,
+)
 from benchmarks.published.plots import guided_point
 from benchmarks.published.tasks import LEVELS, PUBLISHED_TASKS, WARD_MSE, WARD_MSE_PER_PARAMETER, without_summaries
-from benchmarks.published.training import build_workflow
+from benchmarks.published.training import INDICATORS, build_workflow
 from benchmarks.published.transforms import BoxConstraint, InputMap
 from benchmarks.robustness.tasks import TASKS, make_test_sets
 
@@ -184,14 +200,45 @@ def test_box_constraint_log_jacobian_is_that_of_its_forward_map():
 
 
 def test_variants_and_budgets():
-    assert [v.label for v in variants(RHOS)] == ["NPE", "NNPE rho=0.5", "NNPE rho=0.2", "NNPE rho=0.1"]
+    assert [v.label for v in variants(RHOS)] == ["NPE", "NNPE rho=0.5", "NNPE rho=0.1"]
     assert [v.name for v in variants((0.5,))] == ["NPE", "NNPE"]
+    assert PublishedVariant(robust=True).name == ROBUST == "RobustPosterior"
     with pytest.raises(ValueError):
         PublishedVariant(0.0)
+    with pytest.raises(ValueError, match="no rho"):
+        PublishedVariant(0.5, robust=True)
     for config in (FULL, QUICK):
         assert set(config.budgets) == set(PUBLISHED_TASKS)
-        assert 0.5 in config.rhos
-    assert FULL.seeds >= 3 and FULL.num_test >= 200 and FULL.rhos == (0.5, 0.2, 0.1)
+        assert 0.5 in config.rhos and config.robust
+    # the issue compares the robust posterior with NNPE at 0.5 and 0.1 (0.2 dropped for the time budget)
+    assert FULL.seeds >= 3 and FULL.num_test >= 200 and FULL.rhos == (0.5, 0.1)
+    assert ROBUST_RHOS == (0.5, 0.1, ESTIMATED)
+    assert FULL.robust_critic is None and FULL.cost_draws == 1000  # the critic at its defaults; 500 x 1,000 draws
+
+
+def test_robust_variant_conditions_on_the_indicators():
+    # Catches: indicators left out of the conditions (or z-scored and mapped like the summaries), the wrong noise
+    # prior (a fixed rho instead of rho ~ U(0, 1) per simulation), an NPE adapter changed along with it.
+    task = PUBLISHED_TASKS["sir"]
+    data = task.simulate(50, np.random.default_rng(2))
+    d = len(task.summary_names)
+    npe, none = build_workflow(task, PublishedVariant(), data, QUICK.budgets["sir"], 0, "arcsinh")
+    workflow, augmentation = build_workflow(
+        task, PublishedVariant(robust=True), data, QUICK.budgets["sir"], 0, "arcsinh"
+    )
+    assert none is None and isinstance(augmentation, NNPEWithIndicators)
+    assert augmentation.key == "x" and augmentation.into == INDICATORS
+    assert augmentation.nnpe.slab_probability == "uniform"
+    batch = augmentation(data)
+    assert batch[INDICATORS].shape == data["x"].shape and set(np.unique(batch[INDICATORS])) <= {0.0, 1.0}
+    adapted = workflow.adapter(batch)
+    conditions = np.asarray(adapted["inference_conditions"])
+    assert conditions.shape == (50, 2 * d)
+    np.testing.assert_array_equal(conditions[:, d:], batch[INDICATORS])  # the indicators as they are
+    np.testing.assert_allclose(conditions[:, :d], np.asarray(npe.adapter(batch)["inference_conditions"]), rtol=1e-6)
+    assert npe.adapter(data)["inference_conditions"].shape == (50, d)
+    clean = augmentation.clean(data)
+    assert not np.asarray(workflow.adapter(clean)["inference_conditions"])[:, d:].any()
 
 
 # --- the metric ------------------------------------------------------------------------------------------------------
@@ -243,8 +290,10 @@ def _fake_runs():
     runs = []
     for task in ("sir", "cs"):
         for seed in range(3):
-            for variant in variants(RHOS):
-                factor = 1.0 if variant.rho is None else 0.1 + variant.rho
+            robust = [(ROBUST, rho) for rho in ROBUST_RHOS]
+            for name, rho in [(v.name, v.rho) for v in variants(RHOS)] + robust:
+                numeric = rho if isinstance(rho, float) else 0.05
+                factor = 1.0 if rho is None else (0.1 + numeric) * (0.5 if name == ROBUST else 1.0)
                 metrics = {
                     level: {
                         "mse": (0.05 if level == "clean" else 0.8) * (factor if level == "misspecified" else 1 / factor)
@@ -258,26 +307,37 @@ def _fake_runs():
                     }
                     for level in LEVELS
                 }
-                runs.append(
-                    {
-                        "task": task,
-                        "variant": variant.name,
-                        "rho": variant.rho,
-                        "seed": seed,
-                        "train_time_s": 10.0,
-                        "metrics": metrics,
-                    }
-                )
+                run = {
+                    "task": task,
+                    "variant": name,
+                    "rho": rho,
+                    "seed": seed,
+                    "train_time_s": 10.0,
+                    "metrics": metrics,
+                }
+                if rho == ESTIMATED:
+                    d = len(PUBLISHED_TASKS[task].summary_names)
+                    run["estimated_rho"] = {"clean": [0.0] * d, "misspecified": [0.0] * (d - 1) + [1.0]}
+                runs.append(run)
     return runs
 
 
 def test_summary_record_schema():
     rows = report.summarize(_fake_runs())
-    assert len(rows) == 2 * 4 * 2  # tasks x variants x levels
+    assert len(rows) == 2 * 6 * 2  # tasks x (NPE, NNPE at 2 rho, the robust posterior at 3) x levels
+    assert [r["label"] for r in rows if r["task"] == "sir" and r["level"] == "clean"] == [
+        "NPE",
+        "NNPE rho=0.5",
+        "NNPE rho=0.1",
+        "RobustPosterior rho=0.5",
+        "RobustPosterior rho=0.1",
+        "RobustPosterior rho=estimated",
+    ]
     for row in rows:
         assert row["task"] in ("gaussian", "sir", "cs", "sensors")
-        assert row["variant"] in ("NPE", "NNPE")
+        assert row["variant"] in ("NPE", "NNPE", ROBUST)
         assert (row["rho"] is None) == (row["variant"] == "NPE")
+        assert ("estimated_rho" in row) == (row["rho"] == ESTIMATED)
         assert row["level"] in ("clean", "misspecified")
         assert isinstance(row["mse"], float) and isinstance(row["coverage90"], float)
         assert row["seeds"] == 3 and len(row["mse_per_seed"]) == 3
@@ -287,7 +347,9 @@ def test_summary_record_schema():
         npe["ward_mse"] == WARD_MSE["sir"]["NPE"] and npe["ward_mse_per_param"] == WARD_MSE_PER_PARAMETER["sir"]["NPE"]
     )
     assert "ward_mse" in report.find(rows, "sir", "misspecified", "NNPE", 0.5)
-    assert "ward_mse" not in report.find(rows, "sir", "misspecified", "NNPE", 0.2)
+    assert "ward_mse" not in report.find(rows, "sir", "misspecified", "NNPE", 0.1)
+    assert "ward_mse" not in report.find(rows, "sir", "misspecified", ROBUST, 0.5)
+    assert report.find(rows, "sir", "misspecified", ROBUST, ESTIMATED)["estimated_rho"][-1] == 1.0
     assert "ward_mse" not in report.find(rows, "sir", "clean", "NPE")
     json.dumps(to_json(rows), allow_nan=False)  # plain, strict JSON
 
@@ -297,7 +359,7 @@ def test_tradeoff_and_targets():
     points = report.tradeoff(rows)
     npe = next(p for p in points if p["task"] == "sir" and p["rho"] is None)
     assert npe["clean_mse_ratio"] == pytest.approx(1.0) and npe["clean_sd_ratio"] == pytest.approx(1.0)
-    rho5 = next(p for p in points if p["task"] == "sir" and p["rho"] == 0.5)
+    rho5 = next(p for p in points if p["task"] == "sir" and p["rho"] == 0.5 and p["variant"] == "NNPE")
     assert rho5["clean_mse_ratio"] > 1 and rho5["clean_sd_ratio"] > 1 and rho5["misspecified_mse_ratio"] < 1
     targets = {t["target"]: t for t in report.check_targets(rows, graded=True)}
     mse = targets["sir misspecified: NNPE rho=0.5 MSE"]
@@ -317,6 +379,91 @@ def test_tradeoff_and_targets():
     assert all(t["met"] is None for t in ungraded)
     text = format_targets(ungraded, report.TARGETS_TITLE, "make published")
     assert "not graded" in text and "MISSED" not in text and "[met]" not in text
+
+
+def test_robust_targets_at_the_estimated_rho():
+    # Catches: a target graded at the wrong rho, level or variant; the clean ratio taken against the wrong NPE row or
+    # inverted; a coverage target missing for one level; a Ward threshold for a task Ward did not run.
+    rows = report.summarize(_fake_runs())
+    targets = {t["target"]: t for t in report.robust_targets(rows, graded=True)}
+    est = {level: report.find(rows, "sir", level, ROBUST, ESTIMATED) for level in LEVELS}
+    npe = report.find(rows, "sir", "clean", "NPE")
+    mse = targets["sir misspecified: RobustPosterior rho=estimated MSE"]
+    assert (mse["value"], mse["threshold"], mse["relation"]) == (est["misspecified"]["mse"], 0.124, "<=")
+    assert mse["met"] and mse["per_seed"] == est["misspecified"]["mse_per_seed"]
+    assert targets["cs misspecified: RobustPosterior rho=estimated MSE"]["threshold"] == 0.695
+    ratio = targets["sir clean: RobustPosterior rho=estimated MSE / NPE's"]
+    assert ratio["value"] == pytest.approx(est["clean"]["mse"] / npe["mse"]) and ratio["threshold"] == 1.10
+    assert ratio["per_seed"] == pytest.approx(
+        [a / b for a, b in zip(est["clean"]["mse_per_seed"], npe["mse_per_seed"], strict=True)]
+    )
+    assert not ratio["met"]  # the fake robust posterior pays on clean data
+    for task in ("sir", "cs"):
+        for level in LEVELS:
+            assert targets[f"{task} {level}: RobustPosterior rho=estimated 90% coverage"]["met"]  # 0.9 >= 0.85
+    assert len(targets) == 2 + 2 + 2 * 2  # MSE (Ward's tasks present), clean ratio, coverage per level
+    all_targets = report.check_targets(rows, graded=True)
+    assert {t["target"] for t in all_targets} >= set(targets)
+    assert all(t["met"] is None for t in report.robust_targets(rows, graded=False))
+    text = report.format_robust_table(rows, RHOS, ROBUST_RHOS)
+    assert "Robust rho=estimated" in text and "NNPE rho=0.1" in text and "cov90" in text
+    robust = {
+        "sir": {
+            "summary_names": list(PUBLISHED_TASKS["sir"].summary_names),
+            "critic": {"defaults": True, "widths": [256, 256, 256], "epochs": 80, "train_time_s": 40.0},
+            "estimated_rho": {"clean": [0.0] * 6, "misspecified": [0.0] * 5 + [1.0]},
+            "cost": {
+                "observations": 500,
+                "draws": 1000,
+                "median_s": {"approximator": 2.0, "robust": 3.0, "indicators": 0.5},
+                "ratio": 1.5,
+            },
+        }
+    }
+    text = report.format_robust(robust)
+    assert "autocorr_lag1" in text and "1.000" in text and "500 x 1000" in text and "1.50" in text
+
+
+def test_labels_and_order_of_the_variants():
+    assert report.label("NPE", None) == "NPE"
+    assert report.label("NNPE", 0.5) == "NNPE rho=0.5"
+    assert report.label(ROBUST, ESTIMATED) == "RobustPosterior rho=estimated"
+    keys = [(ROBUST, ESTIMATED), (ROBUST, 0.1), ("NNPE", 0.1), (ROBUST, 0.5), ("NPE", None), ("NNPE", 0.5)]
+    assert sorted(keys, key=report.order) == [
+        ("NPE", None),
+        ("NNPE", 0.5),
+        ("NNPE", 0.1),
+        (ROBUST, 0.5),
+        (ROBUST, 0.1),
+        (ROBUST, ESTIMATED),
+    ]
+
+
+def test_mixture_terms_keep_the_heaviest_patterns_until_the_mass():
+    # Catches: light patterns kept while heavy ones are dropped, rows and columns out of step, a row left empty.
+    weights = np.array([[0.1, 0.6, 0.3, 0.0], [0.0, 0.0, 0.0, 1.0], [0.25, 0.25, 0.25, 0.25]])
+    rows, cols = mixture_terms(weights, 0.85)
+    kept = {(int(r), int(c)) for r, c in zip(rows, cols, strict=True)}
+    assert kept == {(0, 1), (0, 2), (1, 3), (2, 0), (2, 1), (2, 2), (2, 3)}
+    rows, cols = mixture_terms(weights, 1.0)  # everything with weight; never a zero weight
+    assert {(int(r), int(c)) for r, c in zip(rows, cols, strict=True)} == {(0, 0), (0, 1), (0, 2), (1, 3)} | {
+        (2, c) for c in range(4)
+    }
+
+
+def test_mixture_log_density_is_the_log_of_the_weighted_sum():
+    # Against a direct sum, with terms far apart in scale (log-sum-exp), and a row with no finite term.
+    rng = np.random.default_rng(4)
+    weights = rng.dirichlet(np.ones(5), size=3)
+    log_q = rng.normal(scale=300.0, size=(3, 5))
+    rows, cols = np.repeat(np.arange(3), 5), np.tile(np.arange(5), 3)
+    got = mixture_log_density(weights[rows, cols], log_q[rows, cols], rows, 4)
+    top = log_q.max(axis=1, keepdims=True)
+    expected = top[:, 0] + np.log(np.sum(weights * np.exp(log_q - top), axis=1))
+    np.testing.assert_allclose(got[:3], expected, rtol=1e-12)
+    assert got[3] == -np.inf  # row 3 has no term
+    simple = mixture_log_density(np.array([0.5, 0.5]), np.log([2.0, 4.0]), np.array([0, 0]), 1)
+    np.testing.assert_allclose(simple, [np.log(3.0)])
 
 
 def test_guided_point_is_relative_to_npe_on_clean_observations():
@@ -370,14 +517,33 @@ def test_quick_mode_runs_end_to_end(tmp_path, run_benchmark):
     result = json.loads((tmp_path / "published.json").read_text())
     assert result["mode"] == "quick"
     summary = result["summary"]
+    robust = [(ROBUST, rho) for rho in ROBUST_RHOS]
     assert {(r["task"], r["variant"], r["rho"], r["level"]) for r in summary} == {
         (task, variant, rho, level)
         for task in PUBLISHED_TASKS
-        for variant, rho in (("NPE", None), ("NNPE", 0.5))
+        for variant, rho in (("NPE", None), ("NNPE", 0.5), *robust)
         for level in LEVELS
     }
     for r in summary:
         assert r["seeds"] == 1 and r["mse"] >= 0 and 0 <= r["coverage90"] <= 1
+        assert math.isfinite(r["log_density"])
+        if r["variant"] == ROBUST:
+            assert r["label"] == f"RobustPosterior rho={r['rho']}" and set(r) >= set(summary[0])
+            if r["rho"] == ESTIMATED:  # the rho per summary estimated on this level's observations
+                assert len(r["estimated_rho"]) == len(PUBLISHED_TASKS[r["task"]].summary_names)
+                assert all(0 <= p <= 1 for p in r["estimated_rho"])
+    assert all(p["variant"] in ("NPE", "NNPE") for p in result["tradeoff"])  # the robust posterior's: below
+    assert result["robust"]["rhos"] == list(ROBUST_RHOS)
+    assert {(p["task"], p["rho"]) for p in result["robust"]["tradeoff"]} == {
+        (task, rho) for task in PUBLISHED_TASKS for rho in ROBUST_RHOS
+    }
+    for task in PUBLISHED_TASKS:
+        info = result["robust"]["tasks"][task]
+        assert set(info["estimated_rho"]) == set(LEVELS) and not info["critic"]["defaults"]  # quick: small critic
+        cost = info["cost"]
+        assert (cost["observations"], cost["draws"]) == (QUICK.num_test, QUICK.cost_draws)
+        assert cost["ratio"] == pytest.approx(cost["median_s"]["robust"] / cost["median_s"]["approximator"])
+    assert {"robust", "robust_rho_and_cost"} <= set(result["printed"])
     for task in PUBLISHED_TASKS:
         critic = result["critics"][task]
         assert critic["summary_names"] == list(PUBLISHED_TASKS[task].summary_names)
@@ -385,5 +551,10 @@ def test_quick_mode_runs_end_to_end(tmp_path, run_benchmark):
     assert {t["target"] for t in result["targets"]} >= {
         "sir misspecified: NNPE rho=0.5 MSE",
         "cs misspecified: NNPE rho=0.5 MSE",
+    }
+    assert {t["target"] for t in result["targets"]} >= {
+        "sir misspecified: RobustPosterior rho=estimated MSE",
+        "gaussian clean: RobustPosterior rho=estimated MSE / NPE's",
+        "sensors clean: RobustPosterior rho=estimated 90% coverage",
     }
     assert all(t["met"] is None for t in result["targets"])  # a quick run is not graded
