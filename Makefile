@@ -115,3 +115,9 @@ $(VENV)/.installed-docs: pyproject.toml
 
 docs: $(VENV)/.installed-docs
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+# The example notebooks: execute each in full mode, in place, and store it with its outputs (what readers and the
+# docs see; tests/test_examples.py asks for them). About 15 minutes on 2 cores.
+.PHONY: notebooks
+notebooks: $(VENV)/.installed
+	$(PY) examples/execute.py

@@ -1,4 +1,8 @@
-"""Every notebook in examples/ runs from top to bottom (small budgets) and is stored without outputs."""
+"""Every notebook in examples/ is stored with the outputs of a full run, and runs from top to bottom in quick mode.
+
+Readers (and the docs, which never execute them) see the stored outputs; ``python examples/execute.py`` (``make
+notebooks``) refreshes them. The tests run each notebook with small budgets, from examples/, with KERAS_BACKEND unset.
+"""
 
 import os
 import re
@@ -23,24 +27,35 @@ parametrize_notebooks = pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.nam
 
 
 @parametrize_notebooks
-def test_notebook_is_stored_valid_and_without_outputs(path):
+def test_notebook_is_stored_valid_with_the_outputs_of_a_full_run(path):
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     assert notebook.metadata.get("kernelspec", {}).get("name") == "python3"
-    dirty = [
-        i
-        for i, cell in enumerate(notebook.cells)
-        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    refresh = "refresh it with `python examples/execute.py " + path.name + "`"
+    # examples/execute.py writes this flag after a full run (never in quick mode)
+    assert notebook.metadata.get("bayesflow_nnpe", {}).get("executed") == "full", (
+        f"{path.name} is not stored from a full run: {refresh}"
+    )
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    counts = [cell.execution_count for cell in code]
+    assert counts == list(range(1, len(code) + 1)), (
+        f"{path.name}: execution counts {counts}, not one run from top to bottom: {refresh}"
+    )
+    errors = [
+        i for i, cell in enumerate(notebook.cells) for out in cell.get("outputs", []) if out.output_type == "error"
     ]
-    assert not dirty, f"{path.name}: code cells {dirty} have outputs or execution counts; strip them before committing"
+    assert not errors, f"{path.name}: cells {errors} stored an error"
+    assert any(cell.outputs for cell in code), f"{path.name} has no outputs: {refresh}"
 
 
 @pytest.mark.slow
 @parametrize_notebooks
 def test_notebook_runs(path, monkeypatch):
-    # The kernel inherits this process's environment: the quick flag and KERAS_BACKEND (see conftest.py). One
-    # OpenMP thread unless set: torch's intra-op threads only slow tiny networks down, by 50x on a busy CPU.
+    # The kernel inherits this process's environment: the quick flag, and no KERAS_BACKEND (conftest.py sets one),
+    # so that BayesFlow chooses the backend as for a reader who never set it. One OpenMP thread unless set: torch's
+    # intra-op threads only slow tiny networks down, by 50x on a busy CPU.
     monkeypatch.setenv(QUICK, "1")
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
     kernel = KernelSpecManager().get_kernel_spec("python3").argv[0]
     assert kernel in PYTHON or Path(kernel).resolve() == Path(sys.executable).resolve(), (
