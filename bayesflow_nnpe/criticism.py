@@ -712,7 +712,7 @@ class MisspecificationCritic(keras.Model):
             context, bias = self._read(keras.ops.convert_to_tensor(padded))
             contexts[start : start + len(rows)] = keras.ops.convert_to_numpy(context)[: len(rows)]
             biases[start : start + len(rows)] = keras.ops.convert_to_numpy(bias)[: len(rows)]
-        weights = (np.asarray(keras.ops.convert_to_numpy(w), dtype=np.float32) for w in (self.joint_in, self.joint_out))
+        weights = (np.asarray(keras.ops.convert_to_numpy(w.value), dtype=np.float32) for w in (self.joint_in, self.joint_out))
         return contexts, biases, *weights
 
     def _enumerate(self, y: np.ndarray) -> np.ndarray:
