@@ -26,6 +26,7 @@ COMMANDS = {
     "criticism.json": "make criticism",
     "published.json": "make published",
     "speed.json": "make bench",
+    "robust_posterior.json": "make robust",
 }
 
 
@@ -71,6 +72,11 @@ def num(x: float | None, digits: int = 3) -> str:
     return text
 
 
+def fixed(x: float | None, decimals: int = 3) -> str:
+    """A number with ``decimals`` decimals (coverages, seconds)."""
+    return "-" if x is None else f"{x:.{decimals}f}"
+
+
 def spread(stats: dict[str, float], results: Results, digits: int = 3) -> str:
     """``mean [min, max]`` from a ``{mean, min, max, ...}`` record (the mean alone when the runs agree)."""
     mean, low, high = (results.get(k, source=stats) for k in ("mean", "min", "max"))
@@ -85,7 +91,7 @@ def seconds(s: float) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -97,26 +103,28 @@ def figure(name: str, alt: str, results: Results, folder: Path = FIGURES) -> str
     """Copy ``folder/name`` next to the pages and return the Markdown that shows it."""
     source = folder / name
     if not source.is_file():
-        raise BenchmarkDataError(f"{source.relative_to(ROOT)}: figure not found; run `{results.command}` to draw it.")
-    target = OUT / "_figures" / source.relative_to(FIGURES)
+        where = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source
+        raise BenchmarkDataError(f"{where}: figure not found; run `{results.command}` to draw it.")
+    target = OUT / "_figures" / (source.relative_to(FIGURES) if source.is_relative_to(FIGURES) else Path(name))
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     return f"![{alt}](_figures/{target.relative_to(OUT / '_figures').as_posix()})\n"
 
 
-def environment(results: Results, *, extra: Sequence[str] = ()) -> str:
+def environment(results: Results, *, extra: Sequence[str] = (), wall: str = "wall_time_s") -> str:
     env = results.get("environment")
     keys = ["python", "bayesflow", "keras", "backend", "numpy", "bayesflow_nnpe", "cpu_count", *extra]
     rows = [(key, code(str(results.get(key, source=env)))) for key in keys]
     rows.append(("platform", code(str(results.get("platform", source=env)))))
-    rows.append(("wall time of the run", seconds(results.get("wall_time_s"))))
+    rows.append(("wall time of the run", seconds(results.get(wall))))
     return table(["", "this run"], rows)
 
 
 def targets(results: Results, rows: Iterable[dict[str, Any]], label: Callable[[dict[str, Any]], str]) -> str:
     out = []
     for t in rows:
-        met = "met" if results.get("met", source=t) else "**missed**"
+        graded = results.get("met", source=t)
+        met = "not graded (quick run)" if graded is None else "met" if graded else "**missed**"
         value, relation, threshold = (results.get(k, source=t) for k in ("value", "relation", "threshold"))
         note = t.get("note") or ""
         out.append((label(t), num(value, 4), f"{relation} {num(threshold, 4)}", met, note))
@@ -132,11 +140,12 @@ def printed(results: Results, sections: Sequence[str]) -> str:
     return "\n".join(out)
 
 
-def header(title: str, results: Results, what: str) -> str:
+def header(title: str, results: Results, what: str, mode: str | None = None) -> str:
+    mode = results.get("mode") if mode is None else mode
     return (
         f"# {title}\n\n"
         f"```{{note}}\nGenerated at build time from `{results._where()}`, written by `{results.command}` "
-        f"(mode: {results.get('mode')}). {what}\n```\n\n"
+        f"(mode: {mode}). {what}\n```\n\n"
     )
 
 
@@ -448,6 +457,7 @@ def published_page(r: Results, larger: Sequence[Results]) -> str:
         "probability on clean -> misspecified observations.\n\n"
     )
     out.append(table(["task", "flagged", "mean probability", "training s"], critic_rows))
+    out.append(_robust_section(r))
     out.append(f"\n{figure('published_mse.png', 'MSE per task and variant', r)}")
     out.append(f"\n{figure('published_critic.png', 'The critic on the published tasks', r)}")
     if larger:
@@ -457,7 +467,10 @@ def published_page(r: Results, larger: Sequence[Results]) -> str:
         )
         for big in larger:
             out.append(_larger_section(big))
-    out.append("\n" + printed(r, ["ward", "summary", "tradeoff", "critics", "guided", "targets"]))
+    out.append(
+        "\n"
+        + printed(r, ["ward", "summary", "tradeoff", "critics", "robust", "robust_rho_and_cost", "guided", "targets"])
+    )
     out.append(
         "\n## Environment\n\n"
         + environment(r, extra=["backend_version"])
@@ -465,6 +478,104 @@ def published_page(r: Results, larger: Sequence[Results]) -> str:
         f"{num(r.get('machine', 'load_average_1min_during_training', 'min'), 2)}-"
         f"{num(r.get('machine', 'load_average_1min_during_training', 'max'), 2)} on "
         f"{r.get('machine', 'cpu_count')} cores.\n"
+    )
+    return "".join(out)
+
+
+def _robust_label(rho: float | str) -> str:
+    return f"rho={rho}" if isinstance(rho, str) else f"rho={num(rho)}"
+
+
+def _robust_section(r: Results) -> str:
+    """RobustPosterior on the published tasks: its metrics next to NNPE's and RNPE's, its rho-hat and its cost."""
+    robust = r.get("robust")
+    ward = r.get("ward", "mse")
+    labels = {s.get("label") for s in r.get("summary")}
+    trade = {(t.get("task"), t.get("label")): t for t in [*r.get("tradeoff"), *r.get("tradeoff", source=robust)]}
+    out = [
+        "\n## RobustPosterior: one network for every rho\n\n"
+        "`RobustPosterior` ({doc}`../user_guide/robust_posterior`) draws from the mixture over the slab indicators "
+        "`z` of the critic's `p_rho(z | y)` and one posterior network `q(theta | y, z)`, trained once on "
+        "NNPE-noised simulations with `rho ~ U(0, 1)` per simulation and the indicators as extra conditions "
+        "(`NNPE.with_indicators`). The same network and critic give every `rho` below; `rho=estimated` is the "
+        "critic's empirical-Bayes estimate per summary (`estimate_slab_probability`), made separately on the clean "
+        "and on the misspecified observations. Each cell: the mean over seeds [min, max] where the record has "
+        "them; NNPE at the same `rho` is a network trained at that `rho`; RNPE is Ward et al.'s reported MSE.\n\n",
+    ]
+    for task in r.get("tasks"):
+        rows = []
+        for rho in r.get("rhos", source=robust):
+            variants = [(f"RobustPosterior {_robust_label(rho)}", "RobustPosterior")]
+            if f"NNPE {_robust_label(rho)}" in labels:
+                variants.append((f"NNPE {_robust_label(rho)}", "NNPE"))
+            for label, variant in variants:
+                miss, clean = _summary(r, task, label, "misspecified"), _summary(r, task, label, "clean")
+                t = trade.get((task, label))
+                if t is None:
+                    raise BenchmarkDataError(
+                        f"{r._where()}: no tradeoff record for {task} / {label}; re-run `{r.command}`."
+                    )
+                rows.append(
+                    (
+                        variant,
+                        _robust_label(rho).removeprefix("rho="),
+                        spread(r.get("spread", "mse", source=miss), r),
+                        num(r.get("clean_mse_ratio", source=t)),
+                        fixed(r.get("coverage90", source=clean)),
+                        fixed(r.get("coverage90", source=miss)),
+                    )
+                )
+        if task in ward:
+            rows.append(("Ward et al.'s RNPE", "MCMC", num(r.get(task, "RNPE", source=ward), 4), "-", "-", "-"))
+        out.append(f"### `{task}`\n\n")
+        out.append(
+            table(
+                [
+                    "method",
+                    "rho",
+                    "misspecified MSE",
+                    "clean MSE / NPE",
+                    "90% coverage, clean",
+                    "90% coverage, misspecified",
+                ],
+                rows,
+            )
+        )
+        out.append("\n")
+    out.append(
+        "### The estimated rho\n\nThe empirical-Bayes `rho` per summary, on the clean and on the misspecified "
+        "observations. It is the error model's prior slab probability that best explains the set, not the share of "
+        "corrupted observations.\n\n"
+    )
+    rho_rows = []
+    for task, info in r.get("tasks", source=robust).items():
+        names = r.get("summary_names", source=info)
+        clean, miss = r.get("estimated_rho", "clean", source=info), r.get("estimated_rho", "misspecified", source=info)
+        for j, name in enumerate(names):
+            rho_rows.append(("" if j else task, f"`{name}`", f"{clean[j]:.3f}", f"{miss[j]:.3f}"))
+    out.append(table(["task", "summary", "clean", "misspecified"], rho_rows))
+    cost_rows = []
+    for task, info in r.get("tasks", source=robust).items():
+        cost, critic = r.get("cost", source=info), r.get("critic", source=info)
+        median = r.get("median_s", source=cost)
+        cost_rows.append(
+            (
+                task,
+                f"{r.get('observations', source=cost):,} x {r.get('draws', source=cost):,}",
+                fixed(r.get("approximator", source=median), 2),
+                f"{fixed(r.get('robust', source=median), 2)} "
+                f"(indicators {fixed(r.get('indicators', source=median), 2)})",
+                fixed(r.get("ratio", source=cost), 2),
+                fixed(r.get("train_time_s", source=critic), 0),
+            )
+        )
+    out.append(
+        "\n### Sampling cost\n\nWall seconds to draw from the posterior of every observation, the median of the "
+        "timed calls once compiled: NPE's approximator alone, and `RobustPosterior.sample` (the critic's "
+        "indicators, then the same kind of approximator call); the critic is trained once per task.\n\n"
+    )
+    out.append(
+        table(["task", "observations x draws", "approximator s", "robust s", "ratio", "critic training s"], cost_rows)
     )
     return "".join(out)
 
@@ -507,6 +618,196 @@ def _larger_section(r: Results) -> str:
         out.append(table(["variant", "observations", "MSE", "90% coverage"], rows))
         out.append("\n" + figure(f"published_tradeoff_{task}.png", f"{task}, larger budget", r, folder=folder))
     return "".join(out)
+
+
+# --- robust posterior -------------------------------------------------------------------------------------------------
+def _stat(r: Results, stats: dict[str, Any], digits: int = 3) -> str:
+    """A ``{mean, min, max}`` record as :func:`spread` shows it; ``-`` when a seed was not finite (mean None)."""
+    return "-" if r.get("mean", source=stats) is None else spread(stats, r, digits)
+
+
+def robust_posterior_page(r: Results) -> str:
+    config = r.get("config")
+    budget = r.get("budget", source=config)
+    summary = r.get("summary")
+    ablation = r.get("ablation_fixed_rho_critic")
+    quick = r.get("mode", source=config) != "full"
+    out = [
+        header(
+            "The robust posterior against the exact error-model posterior",
+            r,
+            "`python -m benchmarks.robust_posterior --quick` runs it with small budgets (not graded).",
+            mode=r.get("mode", source=config),
+        ),
+        "`RobustPosterior` ({doc}`../user_guide/robust_posterior`) on redundant-sensor tasks where the exact "
+        "posterior of NNPE's error model is known by quadrature (`benchmarks/references/error_model.py`), so that "
+        "the network and the critic are graded against the exact answer at each `rho`, not only against the truth. "
+        f"Per training seed ({r.get('seeds', source=config)}): NPE and the indicator-conditioned network, each "
+        f"{r.get('num_train', source=budget):,} simulations x {r.get('epochs', source=budget)} epochs (CouplingFlow "
+        f"{r.get('depth', source=budget)} x {r.get('width', source=budget)}; clean share of the indicator network "
+        f"{num(r.get('clean_fraction', source=config))}), and a `MisspecificationCritic` on "
+        f"{r.get('critic_num_train', source=config):,} clean simulations. Test sets of "
+        f"{r.get('num_test', source=config)} observations: `clean`, and `outlier` (the same observations with one "
+        f"reading, chosen at random, {num(r.get('outlier_size', source=config))} clean sds off); "
+        f"{r.get('num_draws', source=config):,} draws per observation.\n\n",
+    ]
+    if quick:
+        out.append(
+            "```{warning}\nThis is a quick run: the networks are barely trained and its numbers say nothing about "
+            "the method. Run `make robust` and commit `benchmarks/figures/robust_posterior.json` for the full run."
+            "\n```\n\n"
+        )
+    out.append(
+        "## The posterior\n\nAt each `rho` (and at the `rho` estimated on the set) against the exact posterior "
+        "at the same `rho`: the mean distance of the posterior means in exact posterior sds, the RMSE of the "
+        "posterior mean over the exact posterior's, 90% coverage and posterior sd (the network's / the exact "
+        "posterior's). NPE is compared with the exact posterior at `rho = 0`. Mean over seeds [min, max].\n\n"
+    )
+    rows = []
+    for task, s in summary.items():
+        for name, by_rho in r.get("posterior", source=s).items():
+            for label, m in by_rho.items():
+                if label == "coverage_gap":
+                    continue
+                ratio = "-" if label == "npe" else _stat(r, r.get("rmse_ratio", source=m))
+                rows.append(
+                    (
+                        task,
+                        name,
+                        "NPE" if label == "npe" else label,
+                        _stat(r, r.get("mean_error_sds", source=m)),
+                        ratio,
+                        f"{_stat(r, r.get('coverage90', source=m))} / {_stat(r, r.get('coverage90_exact', source=m))}",
+                        f"{_stat(r, r.get('post_sd', source=m))} / {_stat(r, r.get('post_sd_exact', source=m))}",
+                    )
+                )
+    out.append(
+        table(
+            ["task", "set", "rho", "mean error (exact sds)", "RMSE / exact", "90% coverage / exact", "sd / exact"], rows
+        )
+    )
+    out.append(
+        "\n## The joint critic\n\nThe critic's joint `p_rho(z | y)` over all patterns against the exact joint: the "
+        "mean total variation (TV) over observations and the mean absolute error of the marginals; the TV of the "
+        "product of the critic's marginals and of the exact marginals (what a critic that models each summary "
+        "alone could reach at best); and the TV of a critic trained at `rho = 0.5` only, reweighted (first seed).\n\n"
+    )
+    rows = []
+    for task, s in summary.items():
+        for name, by_rho in r.get("joint", source=s).items():
+            for rho, j in by_rho.items():
+                fixed_rho = r.get(task, name, rho, "tv", source=ablation) if task in ablation else None
+                rows.append(
+                    (
+                        task,
+                        name,
+                        rho,
+                        _stat(r, r.get("tv", source=j)),
+                        _stat(r, r.get("marginal_mae", source=j)),
+                        _stat(r, r.get("tv_product_of_critic_marginals", source=j)),
+                        _stat(r, r.get("tv_product_of_exact_marginals", source=j)),
+                        num(fixed_rho),
+                    )
+                )
+    out.append(
+        table(
+            [
+                "task",
+                "set",
+                "rho",
+                "TV",
+                "marginal MAE",
+                "TV, product of its marginals",
+                "TV, product of exact marginals",
+                "TV, trained at rho 0.5",
+            ],
+            rows,
+        )
+    )
+    out.append(
+        "\n## Empirical Bayes\n\n`critic.estimate_slab_probability` on sets of "
+        f"{r.get('num_eb', source=config)} observations: `clean`; `slab`, "
+        f"{num(100 * r.get('slab_fraction', source=config))}% of the observations with one summary drawn from the "
+        "error model's slab (the true rate is that share per summary); `shift`, "
+        f"{num(100 * r.get('shift_fraction', source=config))}% with one reading "
+        f"{num(r.get('outlier_size', source=config))} clean sds off (not drawn from the error model: no true rate). "
+        "`rho-hat` is the prior slab probability of the error model that best explains the set, not the share of "
+        "corrupted observations; the exact estimate (quadrature, first seed) shows what the error model itself "
+        "makes of each set.\n\n"
+    )
+    rows = []
+    for task, s in summary.items():
+        for name, e in r.get("empirical_bayes", source=s).items():
+            rate = r.get("true_rate", source=e)
+            rows.append(
+                (
+                    task,
+                    name,
+                    "-" if rate is None else num(rate, 4),
+                    _stat(r, r.get("scalar", source=e)),
+                    _stat(r, r.get("max", source=e)),
+                    _stat(r, r.get("exact_scalar", source=e)) if "exact_scalar" in e else "-",
+                )
+            )
+    out.append(table(["task", "set", "true rate", "rho-hat (one for all)", "largest per summary", "exact"], rows))
+    out.append(
+        "\n## Price\n\nOn clean observations at `rho = 0`, the robust posterior's RMSE over NPE's; the time to sample "
+        f"{r.get('num_timing', source=config)} observations x {r.get('timing_draws', source=config):,} draws at "
+        "`rho = 0.5` over NPE's (both warm, in the same process); training seconds.\n\n"
+    )
+    rows = []
+    for task, s in summary.items():
+        train = r.get("train_s", source=s)
+        rows.append(
+            (
+                task,
+                _stat(r, r.get("rmse_vs_npe_at_rho_0", source=s)),
+                _stat(r, r.get("sampling_ratio", source=s)),
+                *(_stat(r, r.get(k, source=train)) for k in ("npe", "indicator_network", "critic")),
+            )
+        )
+    out.append(
+        table(
+            ["task", "RMSE / NPE's", "sampling / NPE's", "training s: NPE", "indicator network", "critic"],
+            rows,
+        )
+    )
+    out.append("\n## Targets\n\n")
+    out.append(targets(r, r.get("targets"), lambda t: t["target"]))
+    sensitivity = r.get("sensitivity")
+    out.append(
+        "\n## One observation at every rho\n\nA sensitivity analysis on one `outlier` observation of task "
+        f"`{r.get('task', source=sensitivity)}` (sensor s{r.get('sensor_off', source=sensitivity)} off): the "
+        "robust posterior and the critic as `rho` goes from "
+        f"{num(min(r.get('rhos', source=sensitivity)))} to {num(max(r.get('rhos', source=sensitivity)))}, next "
+        "to the exact values.\n\n"
+    )
+    out.append(
+        figure(
+            "robust_posterior_sensitivity.png", "The robust posterior of one observation against rho", r, r.path.parent
+        )
+    )
+    out.append("\n::::{dropdown} The tables, as the run printed them\n\n")
+    for name in ("posterior", "joint", "empirical_bayes", "cost"):
+        out.append(f"```text\n{r.get('tables', name).rstrip()}\n```\n\n")
+    out.append("::::\n")
+    out.append("\n## Environment\n\n" + environment(r, extra=["backend_version"], wall="wall_s"))
+    return "".join(out)
+
+
+NO_ROBUST = """# The robust posterior against the exact error-model posterior
+
+`make robust` (`python -m benchmarks.robust_posterior`) grades `RobustPosterior` and the joint critic
+({doc}`../user_guide/robust_posterior`) against the exact posterior of NNPE's error model, computed by quadrature on
+redundant-sensor tasks: the posterior at several `rho` and at the estimated one, the critic's joint over all patterns,
+the empirical-Bayes estimates and the price against NPE.
+
+The full run has not been committed yet (`benchmarks/figures/robust_posterior.json`), so this site shows no numbers
+of it rather than hand-copied ones. Run `make robust` (the full budgets) and commit
+`benchmarks/figures/robust_posterior.json` with `robust_posterior_sensitivity.png`; the next build shows its tables
+here. `python -m benchmarks.robust_posterior --quick --out <folder>` is a demonstration with small budgets. Until then,
+the [published-tasks benchmark](published.md) has RobustPosterior on Ward et al.'s tasks.
+"""
 
 
 # --- speed ------------------------------------------------------------------------------------------------------------
@@ -617,6 +918,10 @@ def write_pages(folder: Path = FIGURES) -> list[str]:
             [Results(p, COMMANDS["published.json"]) for p in sorted(folder.glob("published_*/published.json"))],
         ),
     }
+    robust = folder / "robust_posterior.json"
+    pages["robust_posterior"] = (
+        robust_posterior_page(Results(robust, COMMANDS["robust_posterior.json"])) if robust.is_file() else NO_ROBUST
+    )
     speed = folder / "speed.json"
     pages["speed"] = speed_page(Results(speed, COMMANDS["speed.json"])) if speed.is_file() else NO_SPEED
     for name, text in pages.items():
