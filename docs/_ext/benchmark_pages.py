@@ -526,7 +526,7 @@ def _robust_section(r: Results) -> str:
                     )
                 )
         if task in ward:
-            rows.append(("Ward et al.'s RNPE", "MCMC", num(r.get(task, "RNPE", source=ward), 4), "-", "-", "-"))
+            rows.append(("Ward et al.'s RNPE (MCMC)", "-", num(r.get(task, "RNPE", source=ward), 4), "-", "-", "-"))
         out.append(f"### `{task}`\n\n")
         out.append(
             table(
