@@ -58,6 +58,9 @@ EM_MAX_ITERATIONS = 2000
 """Iterations of the empirical-Bayes EM at most."""
 EM_TOLERANCE = 1e-7
 """The EM stops when no ``rho_j`` moves by more than this."""
+EM_PROPOSAL_FLOOR = 0.02
+"""Above :data:`EXACT_MAX_SUMMARIES`, the empirical-Bayes EM draws its patterns at its current estimate kept this far
+inside (0, 1)."""
 RHO_FLOOR = 1e-9
 """The empirical-Bayes estimate stays this far inside (0, 1), so that no pattern becomes impossible."""
 PREDICT_CHUNK = 4096
@@ -611,8 +614,21 @@ class MisspecificationCritic(keras.Model):
         per_summary = bool(per_summary)
         rng = np.random.default_rng(check_seed(seed))
         rho = np.full(self.num_summaries, self.slab_probability)
+        if self.num_summaries > EXACT_MAX_SUMMARIES:
+            warnings.warn(
+                f"MisspecificationCritic.estimate_slab_probability: {self.num_summaries} summaries are more than "
+                f"{EXACT_MAX_SUMMARIES}, so the EM runs on sampled patterns (Monte Carlo EM), not on all of them. "
+                "The estimate is approximate: a summary whose clean readings the slab explains almost as well as the "
+                "spike can drift to rho near 1 (on 50 sensors, one clean sensor did where the exact estimate was 0). "
+                "Check flagged summaries with inclusion_probabilities at a fixed rho.",
+                UserWarning,
+                stacklevel=2,
+            )
         for _ in range(1 if self.num_summaries <= EXACT_MAX_SUMMARIES else 6):  # fresh proposals at the estimate
-            weighted = self._weighted(y, rho, rng=rng, warn=False)
+            # proposals drawn at the estimate kept inside [EM_PROPOSAL_FLOOR, 1 - EM_PROPOSAL_FLOOR]: at rho_j near 0
+            # or 1 they would all agree on z_j, and the EM could never move rho_j back
+            proposal = np.clip(rho, EM_PROPOSAL_FLOOR, 1.0 - EM_PROPOSAL_FLOOR)
+            weighted = self._weighted(y, rho, rng=rng, warn=False, proposal=proposal)
             rho = _em(weighted, rho, per_summary)
         return self._shaped(rho, True) if per_summary else float(rho[0])
 
@@ -681,8 +697,10 @@ class MisspecificationCritic(keras.Model):
         rng: np.random.Generator | None = None,
         proposals: int | None = None,
         warn: bool = True,
+        proposal: np.ndarray | None = None,
     ) -> _Weighted:
-        """The joint at any prior, as weighted patterns: all of them, or ``proposals`` drawn near prior ``rho``."""
+        """The joint at any prior, as weighted patterns: all of them, or ``proposals`` drawn near prior ``rho`` (or
+        near prior ``proposal``: the weights are exact in expectation at any prior whatever the proposal)."""
         d = self.num_summaries
         proposals = PROPOSALS if proposals is None else proposals
         if d <= EXACT_MAX_SUMMARIES:
@@ -693,7 +711,7 @@ class MisspecificationCritic(keras.Model):
         if not len(y):
             return _Weighted(np.zeros((0, proposals, d), dtype=np.float32), np.zeros((0, proposals)))
         rng = rng or np.random.default_rng()
-        weighted = _Weighted(*self._propose(y, rho, proposals, rng))
+        weighted = _Weighted(*self._propose(y, rho if proposal is None else proposal, proposals, rng))
         if warn:
             _check_effective_samples(weighted.weights(rho))
         return weighted
@@ -712,7 +730,9 @@ class MisspecificationCritic(keras.Model):
             context, bias = self._read(keras.ops.convert_to_tensor(padded))
             contexts[start : start + len(rows)] = keras.ops.convert_to_numpy(context)[: len(rows)]
             biases[start : start + len(rows)] = keras.ops.convert_to_numpy(bias)[: len(rows)]
-        weights = (np.asarray(keras.ops.convert_to_numpy(w.value), dtype=np.float32) for w in (self.joint_in, self.joint_out))
+        weights = (
+            np.asarray(keras.ops.convert_to_numpy(w.value), dtype=np.float32) for w in (self.joint_in, self.joint_out)
+        )
         return contexts, biases, *weights
 
     def _enumerate(self, y: np.ndarray) -> np.ndarray:
@@ -801,7 +821,8 @@ def _em(weighted: _Weighted, rho: np.ndarray, per_summary: bool) -> np.ndarray:
 
     def step(r: np.ndarray) -> np.ndarray:
         p = weighted.marginals(r).mean(axis=0)
-        return p if per_summary else np.full_like(p, p.mean())
+        p = p if per_summary else np.full_like(p, p.mean())
+        return np.clip(p, RHO_FLOOR, 1.0 - RHO_FLOOR)  # drawn patterns: at rho_j 0 or 1, some may all be impossible
 
     if not per_summary:
         rho = np.full_like(rho, rho.mean())
@@ -811,7 +832,7 @@ def _em(weighted: _Weighted, rho: np.ndarray, per_summary: bool) -> np.ndarray:
         first, second = r1 - rho, r2 - 2 * r1 + rho
         norm = np.linalg.norm(second)
         alpha = -np.linalg.norm(first) / norm if norm > 0 else -1.0
-        candidate = np.clip(rho - 2 * alpha * first + alpha**2 * second, 0.0, 1.0)
+        candidate = np.clip(rho - 2 * alpha * first + alpha**2 * second, RHO_FLOOR, 1.0 - RHO_FLOOR)
         candidate = step(candidate)
         if weighted.log_likelihood(candidate) < weighted.log_likelihood(r2):
             candidate = r2  # the extrapolation overshot: keep the plain EM steps
