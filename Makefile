@@ -12,7 +12,7 @@
 #   make bench        speed and memory against bayesflow.augmentations.NNPE (benchmarks/results/speed.json)
 #   make robustness   the full robustness benchmark (about 15-20 min on 2 cores)
 #   make criticism    the misspecification critic against exact probabilities and an MCMC baseline
-#   make published    Ward et al.'s published tasks: NPE, NNPE (rho 0.5, 0.1) and RobustPosterior (about 45 min on 2 cores)
+#   make published    Ward et al.'s published tasks: NPE, NNPE (rho 0.5, 0.1) and RobustPosterior (about 15 min on 2 cores)
 #   make robust       RobustPosterior and the joint critic against the exact error-model posterior (quadrature)
 #   make lint         ruff only
 # The benchmarks are the package benchmarks/ (one subpackage each), run from here as python -m benchmarks.<name>;

@@ -21,7 +21,7 @@ from typing import Any
 import bayesflow as bf
 import numpy as np
 
-from bayesflow_nnpe import MisspecificationCritic, RobustPosterior
+from bayesflow_nnpe import MisspecificationCritic, RobustPosterior, zscore_statistics
 
 from ..common.criticism import inclusion_probabilities
 from ..common.metrics import log_density_of, posterior_metrics
@@ -186,6 +186,33 @@ def evaluate_robust(
         metrics: dict[str, Any] = level_metrics(task, draws_all, theta, np.concatenate(log_density))
         metrics["eval_time_s"] = time.perf_counter() - start
         out[rho] = metrics
+    return out
+
+
+def exact_metrics(
+    task: PublishedTask, clean_x: np.ndarray, observations: dict[str, Data], estimated: dict[str, np.ndarray]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """The exact error-model posterior of a task that has one (``task.error_model``, by quadrature): Ward's MSE and
+    90% coverage per level at rho 0 (NPE's target), at each ``rho`` of ``ROBUST_RHOS`` and at the rho estimated on
+    each level (``estimated[level]``), keyed by ``str(rho)``. What NNPE and the robust posterior approximate: how
+    far a network is from it is its approximation error at the benchmark's budget. The z-scoring std is that of the
+    clean training simulations, as the NNPE's and the critic's."""
+    if task.error_model is None:
+        raise ValueError(f"task {task.name!r} has no exact error-model posterior.")
+    std = zscore_statistics(clean_x).std
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for rho in (0.0, *ROBUST_RHOS):
+        out[str(rho)] = {}
+        for level in LEVELS:
+            observed = observations[level]
+            prior = estimated[level] if rho == ESTIMATED else rho
+            post = task.error_model.posterior(observed["x"], std=std, rho=prior, level=0.9)
+            truth = task.standardize(observed["theta"])
+            mean, low, high = (task.standardize(v) for v in (post.mean, post.lower, post.upper))
+            out[str(rho)][level] = {
+                "mse": float(np.mean((mean - truth) ** 2)),
+                "coverage90": float(np.mean((truth >= low) & (truth <= high))),
+            }
     return out
 
 

@@ -251,8 +251,8 @@ def format_robust_table(rows: list[Row], rhos: tuple[float, ...], robust_rhos: t
 
 
 def format_robust(robust: dict[str, dict]) -> str:
-    """Per task: the robust posterior's critic, its rho estimated on each set of observations (per summary), and the
-    sampling cost against NPE's approximator."""
+    """Per task: the robust posterior's critic, its rho estimated on each set of observations (per summary), the
+    exact error-model posterior where the task has one, and the sampling cost against NPE's approximator."""
     header = ("task", "summary", "rho est. clean", "rho est. misspecified")
     body = []
     for task, info in robust.items():
@@ -260,6 +260,15 @@ def format_robust(robust: dict[str, dict]) -> str:
             clean, mis = (info["estimated_rho"][level][j] for level in LEVELS)
             body.append((task if j == 0 else "", name, f"{clean:.3f}", f"{mis:.3f}"))
     lines = [text_table("RobustPosterior: rho estimated per summary on each set of observations (EM)", header, body)]
+    exact = [
+        (task if i == 0 else "", rho, *(f"{v[level][m]:.4g}" for level in LEVELS for m in ("mse", "coverage90")))
+        for task, info in robust.items()
+        for i, (rho, v) in enumerate(info.get("exact", {}).items())
+    ]
+    if exact:
+        header = ("task", "rho", "clean MSE", "clean cov90", "misspec. MSE", "misspec. cov90")
+        title = "The exact error-model posterior (quadrature), which NNPE and RobustPosterior approximate"
+        lines.append(text_table(title, header, exact))
     costs = []
     for task, info in robust.items():
         c, critic = info.get("cost"), info["critic"]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..common.seeds import observations_rng
+from ..references.error_model import SensorBlocks
 from ..simulators import cancer, gaussian, sensors, sir
 
 Data = dict[str, np.ndarray]
@@ -58,6 +59,8 @@ class PublishedTask:
     because BayesFlow's CouplingFlow cannot model one variable.
     ``support``: the bounds ``(lower, upper)`` per parameter of a bounded prior (None: unbounded). The adapter
     constrains theta to them (``training.build_workflow``), so that no posterior draw falls outside them.
+    ``error_model``: NNPE's error model on this task where its posterior is computable by quadrature
+    (``references.error_model``), the exact posterior that NNPE and the robust posterior approximate; None elsewhere.
     """
 
     name: str
@@ -71,6 +74,7 @@ class PublishedTask:
     simulator: Simulator
     dummy: bool = False
     support: tuple[np.ndarray, np.ndarray] | None = None
+    error_model: SensorBlocks | None = None
 
     @property
     def num_params(self) -> int:
@@ -143,6 +147,12 @@ def _sensors() -> PublishedTask:
         misspecification=f"one random sensor off by {SENSORS_OUTLIER:g} clean summary sds",
         sample_prior=sensors.sample_prior,
         simulator=simulator,
+        error_model=SensorBlocks(
+            blocks=sensors.BLOCKS,
+            sensors=sensors.SENSORS_PER_BLOCK,
+            sensor_sd=sensors.SENSOR_SD,
+            prior_sd=sensors.PRIOR_SD,
+        ),  # Ward et al.'s spike and slab scales, as the benchmark's NNPE (``NNPE.from_simulations`` defaults)
     )
 
 

@@ -25,6 +25,7 @@ from benchmarks.published.config import (
 )
 from benchmarks.published.evaluation import (
     FLAG_MARGIN,
+    exact_metrics,
     flagged,
     level_metrics,
     mixture_log_density,
@@ -269,6 +270,33 @@ def test_level_metrics_compute_wards_mse_in_standardized_theta():
     centred = truth[:, None, :] + sd * noise  # centred on the truth: covered, no error
     metrics = level_metrics(task, centred, truth, log_density)
     assert metrics["clean"]["mse"] < 1e-20 and metrics["clean"]["coverage90"] == 1.0
+
+
+def test_exact_error_model_metrics_match_the_conjugate_posterior_at_rho_zero():
+    # At rho 0 the sensors task's error-model posterior is conjugate: per block, theta ~ N(0, 1) read by 5 sensors
+    # with noise sd sqrt(0.3^2 + (0.01 std)^2), posterior variance 1 / (1 + 5 / s^2), and the expected squared error
+    # of the posterior mean is that variance. 400 observations x 2 parameters: the MSE's relative sd is
+    # sqrt(2 / 800) = 5% (tolerance 4 sds), the coverage's sd 0.0106 (tolerance 0.045). Catches: rho not passed on
+    # (the outlier taken at face value at 0.5, or discounted at 0), levels swapped, the estimated rho not used per
+    # level, a wrong interval (coverage), a z-scoring std off by far more than the spike can hide.
+    task = PUBLISHED_TASKS["sensors"]
+    clean_x = task.simulate(20_000, np.random.default_rng(0))["x"]
+    observations = task.observations(400)
+    estimated = {"clean": np.zeros(10), "misspecified": np.full(10, 0.5)}
+    exact = exact_metrics(task, clean_x, observations, estimated)
+    assert list(exact) == ["0.0", *map(str, ROBUST_RHOS)]
+    s2 = 0.3**2 + (0.01 * clean_x.std(axis=0)[0]) ** 2
+    variance = 1.0 / (1.0 + 5.0 / s2)
+    assert exact["0.0"]["clean"]["mse"] == pytest.approx(variance, rel=4 * math.sqrt(2 / 800))
+    assert abs(exact["0.0"]["clean"]["coverage90"] - 0.9) < 0.045
+    assert exact["0.0"]["misspecified"]["mse"] > 1.0  # a 20-sd outlier taken at face value
+    for rho in ("0.5", "0.1"):  # the outlier discounted: about the clean error, nominal coverage or above
+        assert exact[rho]["misspecified"]["mse"] < 1.5 * variance
+        assert exact[rho]["misspecified"]["coverage90"] > 0.9 - 0.045
+    assert exact[ESTIMATED]["clean"] == exact["0.0"]["clean"]  # the estimated rho, per level
+    assert exact[ESTIMATED]["misspecified"] == exact["0.5"]["misspecified"]
+    with pytest.raises(ValueError, match="no exact error-model posterior"):
+        exact_metrics(PUBLISHED_TASKS["sir"], clean_x, observations, estimated)
 
 
 def test_critic_flags_summaries_clearly_above_prior_and_clean():
@@ -540,6 +568,7 @@ def test_quick_mode_runs_end_to_end(tmp_path, run_benchmark):
     for task in PUBLISHED_TASKS:
         info = result["robust"]["tasks"][task]
         assert set(info["estimated_rho"]) == set(LEVELS) and not info["critic"]["defaults"]  # quick: small critic
+        assert ("exact" in info) == (PUBLISHED_TASKS[task].error_model is not None) == (task == "sensors")
         cost = info["cost"]
         assert (cost["observations"], cost["draws"]) == (QUICK.num_test, QUICK.cost_draws)
         assert cost["ratio"] == pytest.approx(cost["median_s"]["robust"] / cost["median_s"]["approximator"])
