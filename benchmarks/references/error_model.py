@@ -130,10 +130,21 @@ class SensorBlocks:
     def estimate_slab_probability(
         self, y: np.ndarray, *, std: np.ndarray, per_summary: bool = False, tolerance: float = 1e-6
     ) -> np.ndarray | float:
-        """The exact empirical-Bayes ``rho``: EM on the marginal likelihood, with exact inclusion probabilities."""
+        """The exact empirical-Bayes ``rho``: EM on the marginal likelihood, with exact inclusion probabilities.
+
+        The pattern likelihoods do not depend on ``rho``: they are integrated once, and each EM step only reweights
+        them (near ``rho = 0`` EM needs many steps)."""
+        patterns = (np.arange(2**self.sensors)[:, None] >> np.arange(self.sensors)) & 1
+        log_likelihoods = [log_lik for _, log_lik in self._block_log_likelihoods(y, std)]
         rho = np.full(self.num_summaries, 0.5)
         for _ in range(2000):
-            p = self.inclusion_probabilities(y, std=std, rho=rho).mean(axis=0)
+            p = np.concatenate(
+                [
+                    _posterior_of_patterns(log_lik, rho[b * self.sensors : (b + 1) * self.sensors], patterns) @ patterns
+                    for b, log_lik in enumerate(log_likelihoods)
+                ],
+                axis=1,
+            ).mean(axis=0)
             new = p if per_summary else np.full_like(p, p.mean())
             if np.max(np.abs(new - rho)) < tolerance:
                 rho = new
@@ -143,18 +154,33 @@ class SensorBlocks:
 
     def _block_patterns(self, y: np.ndarray, std: np.ndarray, rho):
         """Per block, the exact ``p_rho(z_b | y)`` of its ``2^sensors`` patterns, ``(m, 2^sensors)``."""
+        patterns = (np.arange(2**self.sensors)[:, None] >> np.arange(self.sensors)) & 1  # (P, sensors)
+        for b, log_lik in self._block_log_likelihoods(y, std):  # validates y first
+            block_rho = np.broadcast_to(np.asarray(rho, dtype=np.float64), (len(log_lik), self.num_summaries))
+            yield _posterior_of_patterns(log_lik, block_rho[:, b * self.sensors : (b + 1) * self.sensors], patterns)
+
+    def _block_log_likelihoods(self, y: np.ndarray, std: np.ndarray):
+        """Per block, ``log int N(theta_b) prod_j f_{z_j}(y_j - theta_b)`` of each pattern, ``(m, 2^sensors)``: the
+        part of ``p_rho(z_b | y)`` that does not depend on ``rho``."""
         theta, log_prior = self._grid()
         patterns = (np.arange(2**self.sensors)[:, None] >> np.arange(self.sensors)) & 1  # (P, sensors)
-        for _, yb, sb, rb in self._blocks(y, std, rho):
-            with np.errstate(divide="ignore"):  # (m, P)
-                log_prior_z = np.where(patterns[None] == 1, np.log(rb)[:, None], np.log1p(-rb)[:, None]).sum(axis=2)
-            block = np.empty((len(y), len(patterns)))
-            for start in range(0, len(y), _CHUNK // 4):
+        for b, yb, sb, _ in self._blocks(y, std, 0.0):
+            block = np.empty((len(yb), len(patterns)))
+            for start in range(0, len(yb), _CHUNK // 4):
                 rows = slice(start, start + _CHUNK // 4)
                 log_f0, log_f1 = self._log_f(yb[rows], sb, theta)  # (c, sensors, G)
                 log_f = np.zeros((log_f0.shape[0], len(patterns), len(theta)))  # (c, P, G)
                 for j in range(self.sensors):
                     log_f += np.where(patterns[None, :, j, None] == 1, log_f1[:, None, j], log_f0[:, None, j])
-                log_evidence = logsumexp(log_f + log_prior, axis=-1) + log_prior_z[rows]  # (c, P)
-                block[rows] = np.exp(log_evidence - logsumexp(log_evidence, axis=1, keepdims=True))
-            yield block
+                block[rows] = logsumexp(log_f + log_prior, axis=-1)
+            yield b, block
+
+
+def _posterior_of_patterns(log_likelihood: np.ndarray, rho: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+    """``p_rho(z_b | y)`` of each pattern, ``(m, P)``, from the pattern log likelihoods ``(m, P)`` and the block's
+    ``rho``: one per sensor ``(sensors,)`` or per observation and sensor ``(m, sensors)``."""
+    rho = np.broadcast_to(rho, (len(log_likelihood), patterns.shape[1]))
+    with np.errstate(divide="ignore"):  # (m, P)
+        log_prior_z = np.where(patterns[None] == 1, np.log(rho)[:, None], np.log1p(-rho)[:, None]).sum(axis=2)
+    log_evidence = log_likelihood + log_prior_z
+    return np.exp(log_evidence - logsumexp(log_evidence, axis=1, keepdims=True))
