@@ -14,8 +14,10 @@ imports another:
 - ``robustness``: NPE against NNPE on contaminated observations, and two traps of NNPE training (``make demo``,
   ``make robustness``);
 - ``criticism``: the misspecification critic against exact inclusion probabilities and MCMC (``make criticism``);
-- ``published``: Ward et al.'s (2022) published tasks, NPE against NNPE at several slab probabilities
-  (``make published``);
+- ``published``: Ward et al.'s (2022) published tasks, NPE against NNPE at several slab probabilities and
+  ``RobustPosterior`` (``make published``);
+- ``robust_posterior``: ``RobustPosterior`` and the joint critic against the exact error-model posterior by
+  quadrature (``make robust``);
 - ``speed``: throughput and memory of ``NNPE`` against ``bayesflow.augmentations.NNPE`` (``make bench``).
 
 ``figures/`` holds the records (JSON, CSV) and figures of the full runs; ``results/`` and ``figures/quick/`` are
