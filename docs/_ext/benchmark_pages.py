@@ -640,7 +640,7 @@ def _larger_section(r: Results) -> str:
                 label = f"exact error-model posterior (quadrature) rho={shown}"
                 rows.append((label, level, num(metrics["mse"]), num(metrics["coverage90"], 2)))
         out.append(table(["variant", "observations", "MSE", "90% coverage"], rows))
-        out.append("\n" + figure(f"published_tradeoff_{task}.png", f"{task}, larger budget", r, folder=folder))
+        out.append("\n" + figure(f"published_tradeoff_{task}.png", f"{task}, larger budget", r, folder=folder) + "\n")
     return "".join(out)
 
 
