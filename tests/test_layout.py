@@ -48,12 +48,8 @@ def borrowed(path: Path) -> list[str]:
         pieces = module.split(".")
         if pieces[0] != "benchmarks" or len(pieces) < 2:
             continue
-        target = pieces[1]
-        if target == own or (target in SHARED and own is not None):
-            continue
-        if own is None and target in SHARED:  # benchmarks/__init__.py may name the shared ones
-            continue
-        found.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+        if pieces[1] not in SHARED | {own}:
+            found.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
     return found
 
 

@@ -117,15 +117,14 @@ class SensorBlocks:
     def pattern_probabilities(self, y: np.ndarray, *, std: np.ndarray, rho) -> np.ndarray:
         """The exact ``p_rho(z | y)`` of all ``2^d`` patterns, ``(m, 2^d)``, in the critic's order."""
         joint = np.ones((len(y), 1))
-        for block in self._block_patterns(y, std, rho):
+        for block in self._block_patterns(self._block_log_likelihoods(y, std), rho):
             # the block's sensors are the next bits of the pattern index: outer product, earlier blocks fastest
             joint = (block[:, :, None] * joint[:, None, :]).reshape(len(y), -1)
         return joint
 
     def inclusion_probabilities(self, y: np.ndarray, *, std: np.ndarray, rho) -> np.ndarray:
         """The exact ``p_rho(z_j = 1 | y)``, ``(m, d)``, block by block (any number of blocks)."""
-        patterns = (np.arange(2**self.sensors)[:, None] >> np.arange(self.sensors)) & 1
-        return np.concatenate([block @ patterns for block in self._block_patterns(y, std, rho)], axis=1)
+        return self._inclusion(self._block_log_likelihoods(y, std), rho)
 
     def estimate_slab_probability(
         self, y: np.ndarray, *, std: np.ndarray, per_summary: bool = False, tolerance: float = 1e-6
@@ -134,17 +133,10 @@ class SensorBlocks:
 
         The pattern likelihoods do not depend on ``rho``: they are integrated once, and each EM step only reweights
         them (near ``rho = 0`` EM needs many steps)."""
-        patterns = (np.arange(2**self.sensors)[:, None] >> np.arange(self.sensors)) & 1
-        log_likelihoods = [log_lik for _, log_lik in self._block_log_likelihoods(y, std)]
+        log_likelihoods = self._block_log_likelihoods(y, std)
         rho = np.full(self.num_summaries, 0.5)
         for _ in range(2000):
-            p = np.concatenate(
-                [
-                    _posterior_of_patterns(log_lik, rho[b * self.sensors : (b + 1) * self.sensors], patterns) @ patterns
-                    for b, log_lik in enumerate(log_likelihoods)
-                ],
-                axis=1,
-            ).mean(axis=0)
+            p = self._inclusion(log_likelihoods, rho).mean(axis=0)
             new = p if per_summary else np.full_like(p, p.mean())
             if np.max(np.abs(new - rho)) < tolerance:
                 rho = new
@@ -152,19 +144,31 @@ class SensorBlocks:
             rho = new
         return rho if per_summary else float(rho[0])
 
-    def _block_patterns(self, y: np.ndarray, std: np.ndarray, rho):
-        """Per block, the exact ``p_rho(z_b | y)`` of its ``2^sensors`` patterns, ``(m, 2^sensors)``."""
-        patterns = (np.arange(2**self.sensors)[:, None] >> np.arange(self.sensors)) & 1  # (P, sensors)
-        for b, log_lik in self._block_log_likelihoods(y, std):  # validates y first
-            block_rho = np.broadcast_to(np.asarray(rho, dtype=np.float64), (len(log_lik), self.num_summaries))
-            yield _posterior_of_patterns(log_lik, block_rho[:, b * self.sensors : (b + 1) * self.sensors], patterns)
+    @property
+    def _patterns(self) -> np.ndarray:
+        """The ``2^sensors`` patterns of one block, ``(P, sensors)``: pattern ``p`` has ``z_j = (p >> j) & 1``."""
+        return (np.arange(2**self.sensors)[:, None] >> np.arange(self.sensors)) & 1
 
-    def _block_log_likelihoods(self, y: np.ndarray, std: np.ndarray):
+    def _inclusion(self, log_likelihoods: list[np.ndarray], rho) -> np.ndarray:
+        """``p_rho(z_j = 1 | y)``, ``(m, d)``, from the blocks' pattern log likelihoods."""
+        patterns = self._patterns
+        return np.concatenate([block @ patterns for block in self._block_patterns(log_likelihoods, rho)], axis=1)
+
+    def _block_patterns(self, log_likelihoods: list[np.ndarray], rho):
+        """Per block, the exact ``p_rho(z_b | y)`` of its ``2^sensors`` patterns, ``(m, 2^sensors)``, from its pattern
+        log likelihoods; ``rho``: a float, one per summary, or one per observation and summary."""
+        patterns = self._patterns
+        rho = np.broadcast_to(np.asarray(rho, dtype=np.float64), (len(log_likelihoods[0]), self.num_summaries))
+        for b, log_likelihood in enumerate(log_likelihoods):
+            yield _posterior_of_patterns(log_likelihood, rho[:, b * self.sensors : (b + 1) * self.sensors], patterns)
+
+    def _block_log_likelihoods(self, y: np.ndarray, std: np.ndarray) -> list[np.ndarray]:
         """Per block, ``log int N(theta_b) prod_j f_{z_j}(y_j - theta_b)`` of each pattern, ``(m, 2^sensors)``: the
         part of ``p_rho(z_b | y)`` that does not depend on ``rho``."""
         theta, log_prior = self._grid()
-        patterns = (np.arange(2**self.sensors)[:, None] >> np.arange(self.sensors)) & 1  # (P, sensors)
-        for b, yb, sb, _ in self._blocks(y, std, 0.0):
+        patterns = self._patterns
+        out = []
+        for _, yb, sb, _ in self._blocks(y, std, 0.0):
             block = np.empty((len(yb), len(patterns)))
             for start in range(0, len(yb), _CHUNK // 4):
                 rows = slice(start, start + _CHUNK // 4)
@@ -173,13 +177,13 @@ class SensorBlocks:
                 for j in range(self.sensors):
                     log_f += np.where(patterns[None, :, j, None] == 1, log_f1[:, None, j], log_f0[:, None, j])
                 block[rows] = logsumexp(log_f + log_prior, axis=-1)
-            yield b, block
+            out.append(block)
+        return out
 
 
 def _posterior_of_patterns(log_likelihood: np.ndarray, rho: np.ndarray, patterns: np.ndarray) -> np.ndarray:
     """``p_rho(z_b | y)`` of each pattern, ``(m, P)``, from the pattern log likelihoods ``(m, P)`` and the block's
-    ``rho``: one per sensor ``(sensors,)`` or per observation and sensor ``(m, sensors)``."""
-    rho = np.broadcast_to(rho, (len(log_likelihood), patterns.shape[1]))
+    ``rho`` per observation and sensor ``(m, sensors)``."""
     with np.errstate(divide="ignore"):  # (m, P)
         log_prior_z = np.where(patterns[None] == 1, np.log(rho)[:, None], np.log1p(-rho)[:, None]).sum(axis=2)
     log_evidence = log_likelihood + log_prior_z

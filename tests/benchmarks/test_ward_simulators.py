@@ -138,6 +138,19 @@ def test_sir_weekend_misspecification():
     )
 
 
+def test_sir_misspecification_moves_the_autocorrelation_about_two_clean_sds():
+    # What the user guide's Limits says of SIR: the weekend under-reporting moves the lag-1 autocorrelation about two
+    # clean sds (not far into the slab's Cauchy tails) and leaves the other summaries almost where they were.
+    # Catches: a misspecification that does nothing, or one that moves another summary instead.
+    theta = sir.sample_prior(500, np.random.default_rng(0))
+    clean = sir.simulate(theta, np.random.default_rng(1))
+    mis = sir.simulate(theta, np.random.default_rng(1), misspecified=True)
+    shift = np.median((mis - clean) / clean.std(axis=0), axis=0)
+    assert sir.SUMMARY_NAMES[-1] == "autocorr_lag1"
+    assert -3.0 < shift[-1] < -1.5
+    assert np.all(np.abs(shift[:-1]) < 0.1)
+
+
 def test_sir_summary_definitions():
     # Against plain per-series definitions. Catches: a missing or extra +1 in the day summaries, a wrong lag or
     # normalisation of the autocorrelation, the half day taken at >= instead of > half, a wrong median.
